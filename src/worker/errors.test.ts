@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { toWorkerError } from './errors';
+import { ModelFileError, UnsupportedModelError } from '../io/errors';
+import { GpuUnavailableError } from '../gpu/device';
+
+describe('toWorkerError', () => {
+  it('names the file and the fix for ModelFileError', () => {
+    const e = toWorkerError(new ModelFileError('model.safetensors', 'header length exceeds file size', 'Re-download the file.'));
+    expect(e).toEqual({ kind: 'file', message: 'model.safetensors: header length exceeds file size', fix: 'Re-download the file.', file: 'model.safetensors' });
+  });
+  it('classifies missing WebGPU, unsupported models, adapter limits and the rest', () => {
+    expect(toWorkerError(new GpuUnavailableError('WebGPU is not available here.')).kind).toBe('no-webgpu');
+    expect(toWorkerError(new UnsupportedModelError('model_type gpt2 is not supported')).kind).toBe('unsupported');
+    expect(toWorkerError(new Error('tensor of 3 GB exceeds maxStorageBufferBindingSize')).kind).toBe('adapter');
+    const other = toWorkerError('boom');
+    expect(other.kind).toBe('engine');
+    expect(other.message).toBe('boom');
+  });
+});

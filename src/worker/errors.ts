@@ -1,0 +1,40 @@
+// Turns anything the engine throws into a WorkerError: what happened + what to do.
+import { GpuUnavailableError } from '../gpu/device';
+import { ModelFileError, UnsupportedModelError } from '../io/errors';
+import type { WorkerError } from './protocol';
+
+const LIMIT_WORDS = /maxBufferSize|maxStorageBufferBindingSize|out of memory|too large for|exceeds the adapter|OutOfMemory/i;
+
+export function toWorkerError(err: unknown): WorkerError {
+  if (err instanceof ModelFileError) {
+    return { kind: 'file', message: `${err.file}: ${err.problem}`, fix: err.fix, file: err.file };
+  }
+  if (err instanceof GpuUnavailableError) {
+    return { kind: 'no-webgpu', message: err.message, fix: 'Open the studio in Chrome or Edge 113+ with WebGPU enabled, or use the command-line tool.' };
+  }
+  if (err instanceof UnsupportedModelError) {
+    return { kind: 'unsupported', message: err.message, fix: 'Drop a Llama, Mistral, Qwen2/3 or Gemma causal LM folder (config.json, tokenizer.json, *.safetensors).' };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  const named = err instanceof Error ? err.name : '';
+  // Engine errors may be typed elsewhere; recognise them by shape (file/problem/fix) or name.
+  if (err && typeof err === 'object' && 'file' in err && 'fix' in err && typeof (err as { file: unknown }).file === 'string') {
+    const e = err as { file: string; problem?: string; fix: string };
+    return { kind: 'file', message: e.problem ? `${e.file}: ${e.problem}` : message, fix: String(e.fix), file: e.file };
+  }
+  if (/DeviceLost/i.test(named)) {
+    return { kind: 'device-lost', message, fix: 'Your settings are kept. Press "Reload model" to load the model again.' };
+  }
+  if (/Limit|Adapter/i.test(named) || LIMIT_WORDS.test(message)) {
+    return { kind: 'adapter', message, fix: 'This GPU cannot hold the model. Try a smaller model, close other GPU-heavy tabs, or use the CLI on a larger GPU.' };
+  }
+  return { kind: 'engine', message, fix: 'Check the model files and settings, then try again. If it persists, reload the page (settings are kept).' };
+}
+
+export function deviceLostError(reason: string, message: string): WorkerError {
+  return {
+    kind: 'device-lost',
+    message: `The GPU device was lost (${reason || 'unknown'}): ${message || 'no details'}`,
+    fix: 'Your settings are kept. Press "Reload model" to load the model again.',
+  };
+}

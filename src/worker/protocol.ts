@@ -1,0 +1,53 @@
+// Typed messages between the UI thread (client.ts) and the engine worker (engine.worker.ts).
+// Every request carries an id; the worker answers with progress events, then exactly one
+// result or error for that id. 'device-lost' is unsolicited (id-less).
+import type { DeviceInfo } from '../gpu/device';
+import type {
+  CalibrationOptions, CalibrationSummary, EvalOptions, EvalResult, ExportSummary, LatencyResult,
+  ModelSummary, PlanSummary, Progress, PruneRequest, SweepPoint,
+} from '../engine/types';
+
+/** A File with its path relative to the model folder ('/'-separated). Structured-cloneable. */
+export interface DroppedFile {
+  path: string;
+  file: File;
+}
+
+/** Every call the worker answers: its arguments and its result. */
+export interface Calls {
+  open: { args: { label: string; files: DroppedFile[] }; result: { summary: ModelSummary; device: DeviceInfo } };
+  calibrate: { args: { text: string; opts: CalibrationOptions }; result: CalibrationSummary };
+  plan: { args: PruneRequest; result: PlanSummary };
+  evaluate: { args: { req: PruneRequest | null; text: string; opts: EvalOptions }; result: EvalResult };
+  latency: { args: { req: PruneRequest | null }; result: LatencyResult };
+  generate: { args: { req: PruneRequest | null; prompt: string; maxNewTokens: number }; result: string };
+  sweep: { args: { targetParams: number; heldOut: string; opts: EvalOptions }; result: SweepPoint[] };
+  /** Streams the pruned folder into a .zip in the worker; the Blob comes back. */
+  exportZip: { args: { req: PruneRequest }; result: { summary: ExportSummary; zip: Blob } };
+  /** Writes the pruned folder into a directory the user picked (showDirectoryPicker). */
+  exportDir: { args: { req: PruneRequest; dir: FileSystemDirectoryHandle }; result: { summary: ExportSummary } };
+  close: { args: Record<string, never>; result: null };
+}
+export type CallName = keyof Calls;
+export type CallArgs<K extends CallName> = Calls[K]['args'];
+export type CallResult<K extends CallName> = Calls[K]['result'];
+
+export type RequestMessage = { [K in CallName]: { kind: 'request'; id: number; call: K; args: CallArgs<K> } }[CallName];
+
+/** Why a call failed, in words a user can act on. */
+export type ErrorKind = 'no-webgpu' | 'adapter' | 'file' | 'unsupported' | 'device-lost' | 'no-model' | 'engine';
+export interface WorkerError {
+  kind: ErrorKind;
+  /** What went wrong. */
+  message: string;
+  /** What to do about it. */
+  fix: string;
+  /** The model file at fault, when there is one. */
+  file?: string;
+}
+
+export type ResponseMessage =
+  | { kind: 'progress'; id: number; progress: Progress }
+  | { kind: 'result'; id: number; result: unknown }
+  | { kind: 'error'; id: number; error: WorkerError }
+  | { kind: 'device-lost'; error: WorkerError };

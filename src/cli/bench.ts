@@ -1,0 +1,92 @@
+// `npm run bench`: speed of the engine on this machine, side by side for every model.
+// Load MB/s (file -> GPU f32), calibration tokens/s, eval tokens/s, export MB/s, peak JS heap.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { acquireDevice } from '../gpu/device';
+import { nodeGpu } from '../gpu/node-device';
+import { openNodeFolder, nodeOutputFolder } from '../io/node-files';
+import { openSession, type EngineSession } from '../engine/session';
+import { parseFlags } from './args';
+
+const SHARED = resolve(process.cwd(), '../shared');
+const DEFAULT_MODELS = ['stories260K', 'llama-10m', 'qwen2-14m'].map((m) => join(SHARED, 'models', m));
+
+export interface BenchRow {
+  model: string;
+  weight_mb: number;
+  load_mb_s: number;
+  calib_tokens: number;
+  calib_tokens_s: number;
+  eval_tokens: number;
+  eval_tokens_s: number;
+  export_mb_s: number;
+  peak_heap_mb: number;
+}
+
+let peakHeap = 0;
+function sampleHeap(): void {
+  peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+}
+
+export async function benchModel(device: GPUDevice, dir: string, calibText: string, evalText: string, samples: number, sampleTokens: number): Promise<BenchRow> {
+  peakHeap = 0;
+  const timer = setInterval(sampleHeap, 20);
+  try {
+    const files = await openNodeFolder(dir);
+    const t0 = performance.now();
+    const s = (await openSession(device, files)) as EngineSession;
+    const loadMs = performance.now() - t0;
+    const weightBytes = s.summary().weightBytes;
+    const cal = await s.calibrate(calibText, { samples, sampleTokens, vocabOrder: 'id', criterion: 'act2', closure: true });
+    const t1 = performance.now();
+    const ev = await s.evaluate(null, evalText, { tokens: 4096, seq: 256 });
+    const evalMs = performance.now() - t1;
+    const out = await mkdtemp(join(tmpdir(), 'cs-bench-'));
+    const { vocabSize: V, intermediate: I } = s.spec;
+    const t2 = performance.now();
+    const ex = await s.exportPruned({ vocabKeep: Math.round(V * 0.9), ffnKeep: Math.round(I * 0.9) }, await nodeOutputFolder(out));
+    const exportMs = performance.now() - t2;
+    await rm(out, { recursive: true, force: true });
+    sampleHeap();
+    const exportedBytes = ex.files.reduce((a, f) => a + f.size, 0);
+    s.dispose();
+    return {
+      model: dir.split('/').pop()!,
+      weight_mb: weightBytes / 1e6,
+      load_mb_s: weightBytes / 1e6 / (loadMs / 1000),
+      calib_tokens: cal.tokens,
+      calib_tokens_s: cal.tokensPerSecond,
+      eval_tokens: ev.tokens,
+      eval_tokens_s: ev.tokens / (evalMs / 1000),
+      export_mb_s: exportedBytes / 1e6 / (exportMs / 1000),
+      peak_heap_mb: peakHeap / 1e6,
+    };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+export async function runBench(argv: string[]): Promise<void> {
+  const f = parseFlags(argv, { models: { type: 'string' }, json: { type: 'string' }, samples: { type: 'string' }, 'sample-tokens': { type: 'string' } });
+  const models = typeof f.models === 'string' ? f.models.split(',') : DEFAULT_MODELS;
+  const calibText = await readFile(join(SHARED, 'corpora', 'wikitext2-test.raw'), 'utf8');
+  const evalText = await readFile(join(SHARED, 'corpora', 'tinystories-heldout.txt'), 'utf8');
+  const samples = Number(f.samples ?? 16);
+  const sampleTokens = Number(f['sample-tokens'] ?? 512);
+  const gpu = await nodeGpu();
+  const rows: BenchRow[] = [];
+  for (const dir of models) {
+    // a fresh device per model: dispose() destroys it
+    const { device, info } = await acquireDevice(gpu);
+    if (rows.length === 0) console.log(`device: ${info.vendor} ${info.architecture} ${info.description}`.trim());
+    rows.push(await benchModel(device, dir, calibText, evalText, samples, sampleTokens));
+    const r = rows[rows.length - 1];
+    console.log(
+      `${r.model.padEnd(14)} weights ${r.weight_mb.toFixed(1).padStart(7)} MB  load ${r.load_mb_s.toFixed(1).padStart(7)} MB/s  ` +
+        `calib ${r.calib_tokens_s.toFixed(0).padStart(7)} tok/s  eval ${r.eval_tokens_s.toFixed(0).padStart(7)} tok/s  ` +
+        `export ${r.export_mb_s.toFixed(1).padStart(6)} MB/s  peak heap ${r.peak_heap_mb.toFixed(0)} MB`,
+    );
+  }
+  if (typeof f.json === 'string') await writeFile(f.json, JSON.stringify({ rows }, null, 2));
+}

@@ -1,0 +1,137 @@
+// `compact-studio` CLI: the same engine as the studio, headless in Node (Dawn).
+import { readFile } from 'node:fs/promises';
+import { acquireDevice } from '../gpu/device';
+import { nodeGpu } from '../gpu/node-device';
+import { openNodeFolder, nodeOutputFolder } from '../io/node-files';
+import { openSession, type EngineSession } from '../engine/session';
+import { utf8Prefix } from '../eval/windows';
+import type { CalibrationOptions, Criterion, VocabOrder } from '../engine/types';
+import { UsageError, optionalNumber, parseFlags, requireString, type Flags } from './args';
+import { runBench } from './bench';
+
+const USAGE = `compact-studio <command> [flags]
+
+  eval   --model DIR --text FILE [--tokens N] [--seq S] [--bytes N] [--bos] [--json]
+         mean NLL, perplexity and bits per byte under DESIGN.md's protocol
+         (first N tokens, windows of S, no BOS unless --bos). --bytes cuts the text
+         to its first N UTF-8 bytes first (65536 for the cross-tokenizer comparison).
+  prune  --model DIR --calib FILE (--vocab-keep N | --vocab-ratio R) (--ffn-keep N | --ffn-ratio R)
+         [--vocab-order id|frequency] [--criterion common-act2|act2|magnitude] [--no-closure]
+         [--samples N] [--sample-tokens N] --out DIR [--json]
+  bench  [--models DIR,DIR,...] [--json FILE]   speed on this machine
+`;
+
+async function session(dir: string, quiet: boolean): Promise<EngineSession> {
+  const gpu = await nodeGpu();
+  const { device, info } = await acquireDevice(gpu, (e) => console.error(`WebGPU error: ${e.message}`));
+  device.lost.then((l) => {
+    if (l.reason !== 'destroyed') console.error(`GPU device lost: ${l.message}`);
+  });
+  if (!quiet) console.error(`device: ${info.vendor} ${info.architecture} ${info.description}`.trim());
+  const files = await openNodeFolder(dir);
+  return (await openSession(device, files)) as EngineSession;
+}
+
+async function cmdEval(argv: string[]): Promise<void> {
+  const f = parseFlags(argv, {
+    model: { type: 'string' }, text: { type: 'string' }, tokens: { type: 'string' }, seq: { type: 'string' },
+    bytes: { type: 'string' }, bos: { type: 'boolean' }, json: { type: 'boolean' },
+  });
+  const tokens = optionalNumber(f, 'tokens', Infinity, (n) => Number.isInteger(n) && n > 1, 'a whole number > 1');
+  const seq = optionalNumber(f, 'seq', 256, (n) => Number.isInteger(n) && n >= 2, 'a whole number >= 2');
+  let text = await readText(requireString(f, 'text'));
+  if (f.bytes !== undefined) text = utf8Prefix(text, optionalNumber(f, 'bytes', 0, (n) => Number.isInteger(n) && n > 0, 'a whole number > 0'));
+  const s = await session(requireString(f, 'model'), Boolean(f.json));
+  const r = await s.evaluate(null, text, { tokens, seq, bos: Boolean(f.bos) });
+  print(f, r, `tokens ${r.tokens}  windows ${r.windows}  predicted ${r.predicted}  mean NLL ${r.mean_nll.toFixed(6)}  ppl ${r.ppl.toFixed(4)}  bits/byte ${r.bits_per_byte.toFixed(4)}`);
+  s.dispose();
+}
+
+function ratioOrCount(f: Flags, count: string, ratio: string, total: number): number {
+  if (f[count] !== undefined && f[ratio] !== undefined) throw new UsageError(`give --${count} or --${ratio}, not both`);
+  if (f[count] !== undefined) return optionalNumber(f, count, 0, (n) => Number.isInteger(n) && n >= 1 && n <= total, `a whole number in 1..${total}`);
+  if (f[ratio] !== undefined) {
+    const r = optionalNumber(f, ratio, 1, (n) => n > 0 && n <= 1, 'a ratio in (0, 1] (the share to keep)');
+    return Math.max(1, Math.round(r * total));
+  }
+  throw new UsageError(`--${count} or --${ratio} is required`);
+}
+
+async function cmdPrune(argv: string[]): Promise<void> {
+  const f = parseFlags(argv, {
+    model: { type: 'string' }, calib: { type: 'string' }, out: { type: 'string' },
+    'vocab-keep': { type: 'string' }, 'vocab-ratio': { type: 'string' }, 'ffn-keep': { type: 'string' }, 'ffn-ratio': { type: 'string' },
+    'vocab-order': { type: 'string' }, criterion: { type: 'string' }, 'no-closure': { type: 'boolean' },
+    samples: { type: 'string' }, 'sample-tokens': { type: 'string' }, json: { type: 'boolean' },
+  });
+  const order = (f['vocab-order'] ?? 'id') as VocabOrder;
+  if (order !== 'id' && order !== 'frequency') throw new UsageError(`--vocab-order must be id or frequency (got ${order})`);
+  const criterion = (f.criterion ?? 'common-act2') as Criterion;
+  if (!['common-act2', 'act2', 'magnitude'].includes(criterion)) throw new UsageError(`--criterion must be common-act2, act2 or magnitude (got ${criterion})`);
+  const opts: CalibrationOptions = {
+    samples: optionalNumber(f, 'samples', 16, (n) => Number.isInteger(n) && n >= 1, 'a whole number >= 1'),
+    sampleTokens: optionalNumber(f, 'sample-tokens', 512, (n) => Number.isInteger(n) && n >= 2, 'a whole number >= 2'),
+    vocabOrder: order,
+    criterion,
+    closure: !f['no-closure'],
+  };
+  const out = requireString(f, 'out');
+  const calibText = await readText(requireString(f, 'calib'));
+  const s = await session(requireString(f, 'model'), Boolean(f.json));
+  const { vocabSize: V, intermediate: I } = s.spec;
+  const vocabKeep = ratioOrCount(f, 'vocab-keep', 'vocab-ratio', V);
+  const ffnKeep = ratioOrCount(f, 'ffn-keep', 'ffn-ratio', I);
+  const cal = await s.calibrate(calibText, opts);
+  const summary = await s.exportPruned({ vocabKeep, ffnKeep }, await nodeOutputFolder(out));
+  const result = {
+    out,
+    vocab_size: summary.vocabSize,
+    intermediate_size: summary.intermediateSize,
+    params_before: summary.paramsBefore,
+    params_after: summary.paramsAfter,
+    reduction: 1 - summary.paramsAfter.total / summary.paramsBefore.total,
+    kept_by_reason: summary.keptByReason,
+    calibration: { tokens: cal.tokens, distinct_tokens: cal.distinctTokens, tokens_per_second: Math.round(cal.tokensPerSecond) },
+    options: opts,
+    files: summary.files,
+    notes: summary.notes,
+  };
+  print(f, result, `wrote ${out}: vocab ${V} -> ${summary.vocabSize}, FFN ${I} -> ${summary.intermediateSize}, params ${summary.paramsBefore.total} -> ${summary.paramsAfter.total} (-${(result.reduction * 100).toFixed(1)}%)\n${summary.notes.join('\n')}`);
+  s.dispose();
+}
+
+async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}. Check the path.`);
+  }
+}
+
+function print(f: Flags, value: unknown, human: string): void {
+  console.log(f.json ? JSON.stringify(value) : human);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'eval': await cmdEval(rest); break;
+      case 'prune': await cmdPrune(rest); break;
+      case 'bench': await runBench(rest); break;
+      case undefined: case '-h': case '--help': console.log(USAGE); return cmd ? 0 : 2;
+      default: throw new UsageError(`unknown command '${cmd}'`);
+    }
+    return 0;
+  } catch (e) {
+    const err = e as Error;
+    console.error(`error: ${err.message}`);
+    if (err instanceof UsageError) console.error(`\n${USAGE}`);
+    else if (process.env.COMPACT_DEBUG) console.error(err.stack);
+    return err instanceof UsageError ? 2 : 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
+// Dawn keeps the event loop alive; exit once output is flushed.
+process.stdout.write('', () => process.exit(process.exitCode));

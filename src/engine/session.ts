@@ -1,0 +1,388 @@
+// EngineSession: one loaded model on one GPUDevice, driven by the worker or the CLI.
+// Owns the calibration results and at most one pruned preview model at a time.
+import { Gpu } from '../gpu/context';
+import { openCheckpoint, type Checkpoint } from '../io/checkpoint';
+import { readJsonFile } from '../io/json-files';
+import type { ModelFiles, OutputFolder } from '../io/source';
+import { bytesPerElement, decodeToF32 } from '../io/dtype-decode';
+import { parseModelSpec } from '../model/spec';
+import type { ModelSpec } from '../model/spec-types';
+import { checkWeights, weightTable, type WeightRef } from '../model/weights';
+import { uploadWeights } from '../model/load';
+import { createScratch, destroyScratch, recordForward, recordLogits, uploadRope, type LoadedModel } from '../model/forward';
+import { argmaxRows } from '../gpu/ops/nll';
+import { TextTokenizer } from '../tokenizer/text-tokenizer';
+import { pruneTokenizerFiles } from '../tokenizer/prune-tokenizer';
+import { selectVocabulary, type VocabSelection } from '../prune/vocab-select';
+import { activationScores, calibrationWindows, tokenCounts, type CalibrationWindows } from '../prune/calibration';
+import { magnitudeScores, PruneSettingsError, selectFfnChannels } from '../prune/ffn-select';
+import { buildPrunedModel, destroyPrunedModel, type PrunedModel, type PruneSelection } from '../prune/pruned-model';
+import { exportPrunedFolder } from '../prune/export';
+import { budgetSplits, paramBreakdown, weightBytes } from '../prune/params';
+import { evaluateIds } from '../eval/perplexity';
+import { utf8Prefix } from '../eval/windows';
+import type { EngineSessionApi, OpenSession } from './session-api';
+import type {
+  CalibrationOptions, CalibrationSummary, EvalOptions, EvalResult, ExportSummary, LatencyResult,
+  ModelSummary, PlanSummary, ProgressFn, PruneRequest, SweepPoint,
+} from './types';
+
+type Json = Record<string, unknown>;
+
+export const DEFAULT_CALIBRATION: CalibrationOptions = { samples: 16, sampleTokens: 512, vocabOrder: 'id', criterion: 'common-act2', closure: true };
+
+interface Calibration {
+  opts: CalibrationOptions;
+  windows: CalibrationWindows;
+  counts: Uint32Array;
+  act2: Float64Array[];
+  /** common-act2 scores per kept-vocabulary key (exact for each V'). */
+  common: Map<string, Float64Array[]>;
+}
+
+export class EngineSession implements EngineSessionApi {
+  private calibration: Calibration | null = null;
+  private magnitude: Float64Array[] | null = null;
+  private preview: { key: string; pruned: PrunedModel; tokenizer: TextTokenizer } | null = null;
+  private readonly table: WeightRef[];
+
+  constructor(
+    readonly gpu: Gpu,
+    readonly files: ModelFiles,
+    readonly spec: ModelSpec,
+    readonly ckpt: Checkpoint,
+    readonly model: LoadedModel,
+    readonly tokenizer: TextTokenizer,
+    private readonly jsons: { config: Json; generationConfig?: Json; tokenizerJson: Json; tokenizerConfig?: Json },
+  ) {
+    this.table = weightTable(spec, new Set(ckpt.entries.keys()));
+  }
+
+  summary(): ModelSummary {
+    const s = this.spec;
+    return {
+      label: this.files.label,
+      family: s.family,
+      modelType: s.modelType,
+      layers: s.layers,
+      hidden: s.hidden,
+      heads: s.heads,
+      kvHeads: s.kvHeads,
+      headDim: s.headDim,
+      vocabSize: s.vocabSize,
+      intermediate: s.intermediate,
+      tiedEmbeddings: s.tiedEmbeddings,
+      dtypes: [...new Set([...this.ckpt.entries.values()].map((e) => e.dtype))],
+      files: this.files.names().map((name) => ({ name, size: this.files.get(name)!.size })),
+      params: paramBreakdown(this.table, s.vocabSize, s.intermediate),
+      weightBytes: this.weightBytes(s.vocabSize, s.intermediate),
+    };
+  }
+
+  private weightBytes(V: number, I: number): number {
+    return weightBytes(this.table, (n) => bytesPerElement(this.ckpt.entries.get(n)!.dtype), V, I);
+  }
+
+  async calibrate(text: string, opts: CalibrationOptions, onProgress?: ProgressFn): Promise<CalibrationSummary> {
+    const t0 = performance.now();
+    onProgress?.({ phase: 'tokenize', done: 0, total: 1, unit: 'steps' });
+    const ids = this.tokenizer.encode(text);
+    const windows = calibrationWindows(ids, opts.samples, opts.sampleTokens);
+    const counts = tokenCounts(windows.ids, this.spec.vocabSize);
+    const { act2 } = await activationScores(this.gpu, this.model, windows, null, onProgress);
+    this.calibration = { opts, windows, counts, act2, common: new Map() };
+    this.dropPreview();
+    const ms = performance.now() - t0;
+    let distinct = 0;
+    for (const c of counts) if (c) distinct++;
+    return {
+      tokens: windows.ids.length,
+      distinctTokens: distinct,
+      ms,
+      tokensPerSecond: (windows.ids.length / ms) * 1000,
+      minVocab: this.vocabulary(this.spec.vocabSize).alwaysKept,
+    };
+  }
+
+  private requireCalibration(): Calibration {
+    if (!this.calibration) throw new PruneSettingsError('calibrate first: pruning needs the calibration pass (token counts and FFN scores)');
+    return this.calibration;
+  }
+
+  private vocabulary(keep: number): VocabSelection {
+    const cal = this.calibration;
+    const opts = cal?.opts ?? DEFAULT_CALIBRATION;
+    return selectVocabulary({
+      tokenizerJson: this.jsons.tokenizerJson,
+      tokenizerConfig: this.jsons.tokenizerConfig,
+      generationConfig: this.jsons.generationConfig,
+      config: this.jsons.config,
+      order: opts.vocabOrder,
+      counts: cal?.counts,
+      keep,
+      closure: opts.closure,
+    });
+  }
+
+  private checkRequest(req: PruneRequest): void {
+    const { vocabSize: V, intermediate: I } = this.spec;
+    if (!Number.isInteger(req.vocabKeep) || req.vocabKeep < 1 || req.vocabKeep > V) {
+      throw new PruneSettingsError(`vocabulary to keep must be a whole number in 1..${V} (got ${req.vocabKeep})`);
+    }
+    if (!Number.isInteger(req.ffnKeep) || req.ffnKeep < 1 || req.ffnKeep > I) {
+      throw new PruneSettingsError(`FFN channels to keep must be a whole number in 1..${I} (got ${req.ffnKeep}); 0 would remove the MLP entirely`);
+    }
+  }
+
+  planSummary(req: PruneRequest): PlanSummary {
+    this.checkRequest(req);
+    const sel = this.vocabulary(req.vocabKeep);
+    const V2 = sel.keptIds.length;
+    return {
+      vocabKeep: V2,
+      ffnKeep: req.ffnKeep,
+      params: paramBreakdown(this.table, V2, req.ffnKeep),
+      fileBytes: this.weightBytes(V2, req.ffnKeep),
+      gpuBytes: paramBreakdown(this.table, V2, req.ffnKeep).total * 4,
+      keptByReason: sel.byReason,
+    };
+  }
+
+  private async ffnScores(keptVocab: Uint32Array): Promise<Float64Array[]> {
+    const cal = this.requireCalibration();
+    switch (cal.opts.criterion) {
+      case 'act2':
+        return cal.act2;
+      case 'magnitude':
+        return (this.magnitude ??= await this.computeMagnitude());
+      case 'common-act2': {
+        const mask = new Uint8Array(this.spec.vocabSize);
+        for (const id of keptVocab) mask[id] = 1;
+        // the score only depends on which calibration tokens are kept
+        let key = '';
+        let all = true;
+        for (let id = 0; id < cal.counts.length; id++) if (cal.counts[id] && !mask[id]) { key += `${id},`; all = false; }
+        if (all) return cal.act2;
+        let scores = cal.common.get(key);
+        if (!scores) {
+          scores = (await activationScores(this.gpu, this.model, cal.windows, mask)).commonAct2;
+          cal.common.set(key, scores);
+        }
+        return scores;
+      }
+    }
+  }
+
+  private async computeMagnitude(): Promise<Float64Array[]> {
+    const out: Float64Array[] = [];
+    const { hidden: D, intermediate: I } = this.spec;
+    for (let l = 0; l < this.spec.layers; l++) {
+      const load = async (role: string) => {
+        const ref = this.table.find((r) => r.layer === l && r.role === role)!;
+        return decodeToF32(await this.ckpt.readTensorBytes(ref.name), this.ckpt.entries.get(ref.name)!.dtype);
+      };
+      out.push(magnitudeScores(await load('gate'), await load('up'), await load('down'), I, D));
+    }
+    return out;
+  }
+
+  /** The exact selection for a request: vocabulary by order/closure, FFN by criterion. */
+  async selection(req: PruneRequest): Promise<{ sel: PruneSelection; vocab: VocabSelection }> {
+    this.checkRequest(req);
+    const vocab = this.vocabulary(req.vocabKeep);
+    const scores = await this.ffnScores(vocab.keptIds);
+    return { sel: { keptVocab: vocab.keptIds, keptFfn: selectFfnChannels(scores, req.ffnKeep) }, vocab };
+  }
+
+  private dropPreview(): void {
+    if (this.preview) destroyPrunedModel(this.gpu, this.preview.pruned);
+    this.preview = null;
+  }
+
+  /** The model (and its tokenizer) a request refers to; builds the pruned one on the GPU. */
+  private async modelFor(req: PruneRequest | null): Promise<{ model: LoadedModel; tokenizer: TextTokenizer }> {
+    if (req === null) return { model: this.model, tokenizer: this.tokenizer };
+    const { sel } = await this.selection(req);
+    const key = `${this.calibration?.opts.vocabOrder}/${this.calibration?.opts.criterion}/${this.calibration?.opts.closure}/${sel.keptVocab.length}/${req.ffnKeep}`;
+    if (this.preview?.key !== key) {
+      this.dropPreview();
+      const pruned = buildPrunedModel(this.gpu, this.model, sel);
+      const files = pruneTokenizerFiles({ ...this.jsons }, sel.keptVocab);
+      this.preview = { key, pruned, tokenizer: TextTokenizer.fromJson(files.tokenizerJson as Json, files.tokenizerConfig as Json | undefined) };
+    }
+    return { model: this.preview.pruned.model, tokenizer: this.preview.tokenizer };
+  }
+
+  async evaluate(req: PruneRequest | null, text: string, opts: EvalOptions, onProgress?: ProgressFn): Promise<EvalResult> {
+    const { model, tokenizer } = await this.modelFor(req);
+    onProgress?.({ phase: 'tokenize', done: 0, total: 1, unit: 'steps' });
+    const ids = tokenizer.encode(text);
+    const bosId = opts.bos ? this.bosIdFor(tokenizer, req) : null;
+    return evaluateIds(this.gpu, model, ids, (id) => tokenizer.tokenByteLength(id), {
+      maxTokens: opts.tokens,
+      seq: opts.seq,
+      bosId,
+      onProgress,
+    });
+  }
+
+  private bosIdFor(tokenizer: TextTokenizer, req: PruneRequest | null): number {
+    const bos = this.spec.bosId;
+    if (bos === null) throw new PruneSettingsError('--bos was asked for, but config.json names no bos_token_id');
+    if (req === null) return bos;
+    const id = tokenizer.tokenId(this.tokenizer.tokenString(bos));
+    if (id === undefined) throw new Error('internal: BOS token was removed by pruning');
+    return id;
+  }
+
+  async latency(req: PruneRequest | null): Promise<LatencyResult> {
+    const { model } = await this.modelFor(req);
+    const S = 128;
+    const s = createScratch(this.gpu, model, S);
+    try {
+      this.gpu.device.queue.writeBuffer(s.ids, 0, new Uint32Array(S).fill(Math.min(5, model.vocabSize - 1)));
+      const run = async () => {
+        const rec = this.gpu.recorder('latency');
+        recordForward(this.gpu, rec, model, s, S);
+        rec.submit();
+        await this.gpu.device.queue.onSubmittedWorkDone();
+      };
+      await run(); // warm-up: pipelines compiled
+      const t0 = performance.now();
+      await run();
+      const prefillMs = performance.now() - t0;
+      const decodeMs = await this.decodeStepMs(model);
+      return { prefillTokensPerSecond: (S / prefillMs) * 1000, decodeMsPerToken: decodeMs };
+    } finally {
+      destroyScratch(this.gpu, s);
+    }
+  }
+
+  /** One greedy step at T positions (full recompute of a 32-token context; no KV cache yet). */
+  private async decodeStepMs(model: LoadedModel): Promise<number> {
+    const T = 32;
+    const s = createScratch(this.gpu, model, T);
+    const hidden = this.gpu.tensor([1, model.spec.hidden], 'decode hidden');
+    const logits = this.gpu.tensor([1, model.vocabSize], 'decode logits');
+    const next = this.gpu.u32Buffer(1, 'next');
+    try {
+      const step = async () => {
+        const rec = this.gpu.recorder('decode');
+        recordForward(this.gpu, rec, model, s, T);
+        recordLogits(this.gpu, rec, model, s, T - 1, hidden, logits);
+        argmaxRows(this.gpu, rec, logits, next);
+        rec.submit();
+        await this.gpu.readU32(next, 1);
+      };
+      await step();
+      const n = 3;
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await step();
+      return (performance.now() - t0) / n;
+    } finally {
+      destroyScratch(this.gpu, s);
+      this.gpu.destroy(hidden);
+      this.gpu.destroy(logits);
+      this.gpu.destroy(next);
+    }
+  }
+
+  async generate(req: PruneRequest | null, prompt: string, maxNewTokens: number): Promise<string> {
+    const { model, tokenizer } = await this.modelFor(req);
+    const promptIds = tokenizer.encode(prompt);
+    if (promptIds.length === 0) throw new PruneSettingsError('the prompt is empty: type a few words to continue');
+    const T = promptIds.length + maxNewTokens;
+    const s = createScratch(this.gpu, model, T);
+    const hidden = this.gpu.tensor([1, model.spec.hidden], 'gen hidden');
+    const logits = this.gpu.tensor([1, model.vocabSize], 'gen logits');
+    const next = this.gpu.u32Buffer(1, 'next');
+    const ids = new Uint32Array(T);
+    ids.set(promptIds);
+    let len = promptIds.length;
+    try {
+      // causal attention: padding after position len-1 never affects it
+      for (let i = 0; i < maxNewTokens; i++) {
+        this.gpu.device.queue.writeBuffer(s.ids, 0, ids);
+        const rec = this.gpu.recorder('generate');
+        recordForward(this.gpu, rec, model, s, T);
+        recordLogits(this.gpu, rec, model, s, len - 1, hidden, logits);
+        argmaxRows(this.gpu, rec, logits, next);
+        rec.submit();
+        const [id] = await this.gpu.readU32(next, 1);
+        ids[len++] = id;
+        if (model === this.model ? this.spec.eosIds.includes(id) : false) break;
+      }
+    } finally {
+      destroyScratch(this.gpu, s);
+      this.gpu.destroy(hidden);
+      this.gpu.destroy(logits);
+      this.gpu.destroy(next);
+    }
+    return tokenizer.decode([...ids.subarray(promptIds.length, len)]);
+  }
+
+  async sweep(targetParams: number, heldOut: string, opts: EvalOptions, onProgress?: ProgressFn): Promise<SweepPoint[]> {
+    const cal = this.requireCalibration();
+    const minVocab = this.vocabulary(this.spec.vocabSize).alwaysKept;
+    const pairs = budgetSplits(this.table, this.spec.vocabSize, this.spec.intermediate, minVocab, targetParams);
+    const points: SweepPoint[] = [];
+    for (let i = 0; i < pairs.length; i++) {
+      const p = pairs[i];
+      onProgress?.({ phase: 'sweep', done: i, total: pairs.length, unit: 'steps', message: `V'=${p.vocabKeep} I'=${p.ffnKeep}` });
+      const r = await this.evaluate({ vocabKeep: p.vocabKeep, ffnKeep: p.ffnKeep }, heldOut, opts);
+      const plan = this.planSummary(p);
+      points.push({ vocabKeep: plan.vocabKeep, ffnKeep: p.ffnKeep, params: plan.params.total, bits_per_byte: r.bits_per_byte, ppl: r.ppl });
+    }
+    void cal;
+    onProgress?.({ phase: 'sweep', done: pairs.length, total: pairs.length, unit: 'steps' });
+    return points;
+  }
+
+  async exportPruned(req: PruneRequest, out: OutputFolder, onProgress?: ProgressFn): Promise<ExportSummary> {
+    const { sel, vocab } = await this.selection(req);
+    const { files, notes } = await exportPrunedFolder(
+      { spec: this.spec, ckpt: this.ckpt, files: this.files, ...this.jsons },
+      sel,
+      out,
+      { onProgress },
+    );
+    return {
+      files,
+      vocabSize: sel.keptVocab.length,
+      intermediateSize: req.ffnKeep,
+      paramsBefore: paramBreakdown(this.table, this.spec.vocabSize, this.spec.intermediate),
+      paramsAfter: paramBreakdown(this.table, sel.keptVocab.length, req.ffnKeep),
+      keptByReason: vocab.byReason,
+      notes,
+    };
+  }
+
+  dispose(): void {
+    this.dropPreview();
+    this.gpu.device.destroy();
+  }
+}
+
+export const openSession: OpenSession = async (device, files, onProgress) => {
+  const gpu = new Gpu(device);
+  const config = (await readJsonFile(files, 'config.json', true)) as Json;
+  const generationConfig = (await readJsonFile(files, 'generation_config.json', false)) as Json | undefined;
+  const tokenizerJson = (await readJsonFile(files, 'tokenizer.json', true)) as Json;
+  const tokenizerConfig = (await readJsonFile(files, 'tokenizer_config.json', false)) as Json | undefined;
+  const spec = parseModelSpec(config, generationConfig);
+  const ckpt = await openCheckpoint(files);
+  checkWeights(spec, ckpt.entries);
+  const weights = await uploadWeights(gpu, spec, ckpt, onProgress);
+  const model: LoadedModel = {
+    spec,
+    weights,
+    intermediate: spec.intermediate,
+    vocabSize: spec.vocabSize,
+    invFreqFull: uploadRope(gpu, spec.ropeFull, 'inv_freq full'),
+    invFreqSliding: uploadRope(gpu, spec.ropeSliding, 'inv_freq sliding'),
+  };
+  const tokenizer = TextTokenizer.fromJson(tokenizerJson, tokenizerConfig);
+  return new EngineSession(gpu, files, spec, ckpt, model, tokenizer, { config, generationConfig, tokenizerJson, tokenizerConfig });
+};
+
+export { utf8Prefix };

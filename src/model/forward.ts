@@ -1,0 +1,159 @@
+// The forward pass, one function per block, reading like the math.
+// T tokens = B independent windows of S positions (positions restart at 0 in each).
+import type { Gpu, Recorder } from '../gpu/context';
+import type { Tensor } from '../gpu/tensor';
+import { matmul } from '../gpu/ops/matmul';
+import { rmsNorm } from '../gpu/ops/rmsnorm';
+import { rope } from '../gpu/ops/rope';
+import { attention } from '../gpu/ops/attention';
+import { gatedActivation } from '../gpu/ops/activation';
+import { addInPlace } from '../gpu/ops/elementwise';
+import { embedding } from '../gpu/ops/embedding';
+import type { ModelSpec, RopeTable } from './spec-types';
+import type { LayerWeights, ModelWeights } from './load';
+
+export interface LoadedModel {
+  spec: ModelSpec;
+  weights: ModelWeights;
+  /** current FFN width (I, or I' for a pruned model) and vocabulary size (V or V'). */
+  intermediate: number;
+  vocabSize: number;
+  /** rope inverse frequencies on the GPU: [E/2] each. */
+  invFreqFull: Tensor;
+  invFreqSliding: Tensor;
+}
+
+export function uploadRope(gpu: Gpu, r: RopeTable, label: string): Tensor {
+  return gpu.tensor([r.invFreq.length], label, r.invFreq);
+}
+
+/** Activation scratch for T tokens, reused across layers and batches. */
+export interface Scratch {
+  T: number;
+  x: Tensor; // [T, D] residual stream
+  xn: Tensor; // [T, D] normed
+  q: Tensor; // [T, H*E]
+  k: Tensor; // [T, K*E]
+  v: Tensor; // [T, K*E]
+  attn: Tensor; // [T, H*E]
+  o: Tensor; // [T, D]
+  gate: Tensor; // [T, I]
+  up: Tensor; // [T, I]
+  h: Tensor; // [T, I]  act(gate) * up: the input of down_proj
+  ids: GPUBuffer; // u32 [T]
+}
+
+export function createScratch(gpu: Gpu, m: LoadedModel, T: number): Scratch {
+  const { hidden: D, heads: H, kvHeads: K, headDim: E } = m.spec;
+  const I = m.intermediate;
+  return {
+    T,
+    x: gpu.tensor([T, D], 'x'),
+    xn: gpu.tensor([T, D], 'xn'),
+    q: gpu.tensor([T, H * E], 'q'),
+    k: gpu.tensor([T, K * E], 'k'),
+    v: gpu.tensor([T, K * E], 'v'),
+    attn: gpu.tensor([T, H * E], 'attn'),
+    o: gpu.tensor([T, D], 'o'),
+    gate: gpu.tensor([T, I], 'gate'),
+    up: gpu.tensor([T, I], 'up'),
+    h: gpu.tensor([T, I], 'h'),
+    ids: gpu.u32Buffer(T, 'ids'),
+  };
+}
+
+export function destroyScratch(gpu: Gpu, s: Scratch): void {
+  for (const t of [s.x, s.xn, s.q, s.k, s.v, s.attn, s.o, s.gate, s.up, s.h]) gpu.destroy(t);
+  gpu.destroy(s.ids);
+}
+
+/** A view of a tensor with another shape over the same buffer (same element count). */
+export function view(t: Tensor, shape: number[]): Tensor {
+  return { buffer: t.buffer, shape, label: t.label };
+}
+
+export interface ForwardHooks {
+  /** called with h = act(gate x) * (up x), [T, I], for every layer, inside the same recorder. */
+  onFfnIntermediate?: (layer: number, h: Tensor, rec: Recorder) => void;
+}
+
+function embed(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch): void {
+  for (const c of m.weights.embed) embedding(gpu, rec, c.table, s.ids, s.x, { scale: m.spec.embedScale, rowOffset: c.rowOffset });
+}
+
+function attentionBlock(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, l: number, w: LayerWeights, seqLen: number): void {
+  const { spec } = m;
+  const { heads: H, kvHeads: K, headDim: E, rmsEps: eps, normPlusOne: plusOne } = spec;
+  const T = s.T;
+  rmsNorm(gpu, rec, s.x, w.attnNorm!, s.xn, { eps, plusOne });
+  matmul(gpu, rec, s.xn, w.q!, s.q, { bias: w.qBias });
+  matmul(gpu, rec, s.xn, w.k!, s.k, { bias: w.kBias });
+  matmul(gpu, rec, s.xn, w.v!, s.v, { bias: w.vBias });
+  if (spec.qkNorm) {
+    // per-head RMSNorm: view [T, H*E] as [T*H, E]; q and k normalised in place via attn/o scratch
+    rmsNorm(gpu, rec, view(s.q, [T * H, E]), w.qNorm!, view(s.attn, [T * H, E]), { eps, plusOne });
+    copyTensor(rec, s.attn, s.q, T * H * E);
+    rmsNorm(gpu, rec, view(s.k, [T * K, E]), w.kNorm!, view(s.attn, [T * K, E]), { eps, plusOne });
+    copyTensor(rec, s.attn, s.k, T * K * E);
+  }
+  const sliding = spec.layerKinds[l] === 'sliding';
+  const table = sliding ? spec.ropeSliding : spec.ropeFull;
+  const invFreq = sliding ? m.invFreqSliding : m.invFreqFull;
+  rope(gpu, rec, s.q, { heads: H, headDim: E, seqLen, invFreq, attentionScaling: table.attentionScaling });
+  rope(gpu, rec, s.k, { heads: K, headDim: E, seqLen, invFreq, attentionScaling: table.attentionScaling });
+  attention(gpu, rec, s.q, s.k, s.v, s.attn, {
+    heads: H,
+    kvHeads: K,
+    headDim: E,
+    seqLen,
+    scale: spec.attnScale,
+    softcap: spec.attnSoftcap,
+    slidingWindow: sliding ? spec.slidingWindow : null,
+  });
+  matmul(gpu, rec, s.attn, w.o!, s.o, { bias: w.oBias });
+  if (spec.sandwichNorms) {
+    rmsNorm(gpu, rec, s.o, w.postAttnNorm!, s.xn, { eps, plusOne });
+    addInPlace(gpu, rec, s.x, s.xn);
+  } else addInPlace(gpu, rec, s.x, s.o);
+}
+
+function ffnBlock(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, l: number, w: LayerWeights, hooks?: ForwardHooks): void {
+  const { rmsEps: eps, normPlusOne: plusOne } = m.spec;
+  rmsNorm(gpu, rec, s.x, w.preFfnNorm!, s.xn, { eps, plusOne });
+  matmul(gpu, rec, s.xn, w.gate!, s.gate, { bias: w.gateBias });
+  matmul(gpu, rec, s.xn, w.up!, s.up, { bias: w.upBias });
+  gatedActivation(gpu, rec, s.gate, s.up, s.h, m.spec.activation);
+  hooks?.onFfnIntermediate?.(l, s.h, rec);
+  matmul(gpu, rec, s.h, w.down!, s.o, { bias: w.downBias });
+  if (m.spec.sandwichNorms) {
+    rmsNorm(gpu, rec, s.o, w.postFfnNorm!, s.xn, { eps, plusOne });
+    addInPlace(gpu, rec, s.x, s.xn);
+  } else addInPlace(gpu, rec, s.x, s.o);
+}
+
+function copyTensor(rec: Recorder, src: Tensor, dst: Tensor, count: number): void {
+  rec.encoder.copyBufferToBuffer(src.buffer, 0, dst.buffer, 0, count * 4);
+}
+
+/**
+ * Records the whole stack for the ids already in s.ids; leaves the final-normed hidden
+ * states in s.xn ([T, D]). `layersToRun` < L stops early (calibration needs no LM head).
+ */
+export function recordForward(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, seqLen: number, hooks?: ForwardHooks, finalNorm = true): void {
+  if (s.T % seqLen !== 0) throw new Error(`forward: T=${s.T} is not a multiple of the window length ${seqLen}`);
+  embed(gpu, rec, m, s);
+  for (let l = 0; l < m.spec.layers; l++) {
+    const w = m.weights.layers[l];
+    attentionBlock(gpu, rec, m, s, l, w, seqLen);
+    ffnBlock(gpu, rec, m, s, l, w, hooks);
+  }
+  if (finalNorm) rmsNorm(gpu, rec, s.x, m.weights.finalNorm, s.xn, { eps: m.spec.rmsEps, plusOne: m.spec.normPlusOne });
+}
+
+/** logits[r, :] for hidden rows [T0, T0+Tc) of s.xn into `logits` [Tc, V] (vocab-split LM head). */
+export function recordLogits(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, T0: number, hiddenChunk: Tensor, logits: Tensor): void {
+  const Tc = hiddenChunk.shape[0];
+  const D = m.spec.hidden;
+  rec.encoder.copyBufferToBuffer(s.xn.buffer, T0 * D * 4, hiddenChunk.buffer, 0, Tc * D * 4);
+  for (const c of m.weights.lmHead) matmul(gpu, rec, hiddenChunk, c.table, logits, { outColOffset: c.rowOffset });
+}

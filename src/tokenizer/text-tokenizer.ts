@@ -1,0 +1,116 @@
+// TextTokenizer: tokenizer.json through @huggingface/tokenizers, plus the
+// per-token byte counts that bits-per-byte needs.
+//
+// Checked against the Python `tokenizers` library on the shared models
+// (text-tokenizer.test.ts): same ids for whole corpora, no special tokens added.
+import { Tokenizer } from '@huggingface/tokenizers';
+import { CHAR_TO_BYTE, isByteFallbackToken } from './byte-level';
+import { planLineChunking, splitAfterNewlines, type ChunkPlan } from './line-chunks';
+import type { TokenizerJson } from './tokenizer-json';
+import { isByteLevel, tokenStringsById, tokenizerVocabSize } from './tokenizer-json';
+
+export class TokenizerJsonError extends Error {
+  constructor(problem: string) {
+    super(`tokenizer.json: ${problem}. Load the model folder's own tokenizer.json (a Hugging Face "fast" tokenizer file).`);
+    this.name = 'TokenizerJsonError';
+  }
+}
+
+/** Chunks of this many UTF-16 units (cut after a '\n') when line chunking is exact. */
+const CHUNK_CHARS = 4096;
+
+const utf8 = new TextEncoder();
+
+export class TextTokenizer {
+  /** number of ids (model vocab + added tokens) = rows of the embedding it fits. */
+  readonly vocabSize: number;
+  private readonly whole: Tokenizer;
+  private readonly continuation: Tokenizer | null;
+  private readonly addedContents: string[];
+  private readonly strings: (string | undefined)[];
+  /** bytes of text each id stands for (see tokenByteLength). */
+  private readonly byteLengths: Uint32Array;
+
+  private constructor(json: TokenizerJson, config: Record<string, unknown>) {
+    this.whole = new Tokenizer(json, config);
+    const plan: ChunkPlan = planLineChunking(json, config);
+    this.continuation = plan.ok ? new Tokenizer(plan.continuation, config) : null;
+    this.addedContents = (json.added_tokens ?? []).map((t) => t.content);
+    this.vocabSize = tokenizerVocabSize(json);
+    this.strings = tokenStringsById(json);
+    this.byteLengths = buildByteLengths(json, this.strings, this.vocabSize);
+  }
+
+  static fromJson(tokenizerJson: object, tokenizerConfig?: object): TextTokenizer {
+    const json = tokenizerJson as TokenizerJson;
+    if (typeof json.model !== 'object' || json.model === null || !('vocab' in json.model)) {
+      throw new TokenizerJsonError('no "model.vocab" found');
+    }
+    return new TextTokenizer(json, (tokenizerConfig ?? {}) as Record<string, unknown>);
+  }
+
+  /** ids of `text`, no special tokens added (no BOS/EOS from the post-processor). */
+  encode(text: string): number[] {
+    if (!this.continuation || text.length <= CHUNK_CHARS || this.addedContents.some((c) => text.includes(c))) {
+      return this.encodeWith(this.whole, text);
+    }
+    const ids: number[] = [];
+    splitAfterNewlines(text, CHUNK_CHARS).forEach((chunk, i) => {
+      for (const id of this.encodeWith(i === 0 ? this.whole : this.continuation!, chunk)) ids.push(id);
+    });
+    return ids;
+  }
+
+  /** Whole-text encode, never chunked (used to prove chunking exact). */
+  encodeUnchunked(text: string): number[] {
+    return this.encodeWith(this.whole, text);
+  }
+
+  /** Text of `ids`, special tokens included, no clean-up of spaces (an exact inverse where one exists). */
+  decode(ids: number[]): string {
+    return this.whole.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+  }
+
+  /** UTF-8 bytes of text that token `id` stands for: '▁' = 1, `<0xXX>` = 1,
+   *  each GPT-2 byte-level symbol = 1, special tokens 0. */
+  tokenByteLength(id: number): number {
+    return this.byteLengths[id] ?? 0;
+  }
+
+  /** The vocabulary string of `id` ('' for an unused id). */
+  tokenString(id: number): string {
+    return this.strings[id] ?? '';
+  }
+
+  private encodeWith(tokenizer: Tokenizer, text: string): number[] {
+    return tokenizer.encode(text, { add_special_tokens: false }).ids;
+  }
+}
+
+function buildByteLengths(json: TokenizerJson, strings: (string | undefined)[], size: number): Uint32Array {
+  const table = new Uint32Array(size);
+  const byteLevel = isByteLevel(json);
+  const byteFallback = json.model.byte_fallback === true;
+  const subwordPrefix = json.model.type === 'WordPiece' ? (json.model.continuing_subword_prefix ?? '##') : '';
+  for (let id = 0; id < size; id++) {
+    const token = strings[id];
+    if (token === undefined) continue;
+    if (byteLevel) table[id] = byteLevelLength(token);
+    else if (byteFallback && isByteFallbackToken(token)) table[id] = 1;
+    else {
+      const text = subwordPrefix && token.startsWith(subwordPrefix) ? token.slice(subwordPrefix.length) : token;
+      table[id] = utf8.encode(text.replaceAll('▁', ' ')).length;
+    }
+  }
+  // Added tokens: special ones (control tokens) stand for no text; others are
+  // matched literally in the raw text, so they stand for their content's bytes.
+  for (const t of json.added_tokens ?? []) table[t.id] = t.special ? 0 : utf8.encode(t.content).length;
+  return table;
+}
+
+/** Each symbol of the byte-level alphabet is one byte; any other char counts its UTF-8 bytes. */
+function byteLevelLength(token: string): number {
+  let n = 0;
+  for (const ch of token) n += CHAR_TO_BYTE.has(ch) ? 1 : utf8.encode(ch).length;
+  return n;
+}

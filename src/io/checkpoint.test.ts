@@ -1,0 +1,94 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openCheckpoint } from './checkpoint';
+import { ModelFileError } from './errors';
+import { openNodeFolder } from './node-files';
+import { memoryFiles } from './source';
+import { f32File } from './test-helpers';
+
+const shared = path.resolve(process.cwd(), '../shared');
+
+async function failure(p: Promise<unknown>): Promise<ModelFileError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ModelFileError);
+  return err as ModelFileError;
+}
+
+function shardedFolder(overrides: Record<string, Uint8Array | string | undefined> = {}) {
+  const files: Record<string, Uint8Array | string | undefined> = {
+    'model-00001-of-00002.safetensors': f32File({ a: [2, 2], b: [3] }),
+    'model-00002-of-00002.safetensors': f32File({ c: [5] }),
+    'model.safetensors.index.json': JSON.stringify({
+      metadata: { total_size: 48 },
+      weight_map: { a: 'model-00001-of-00002.safetensors', b: 'model-00001-of-00002.safetensors', c: 'model-00002-of-00002.safetensors' },
+    }),
+    ...overrides,
+  };
+  return memoryFiles('mem-model', Object.fromEntries(Object.entries(files).filter(([, v]) => v !== undefined)) as Record<string, Uint8Array | string>);
+}
+
+describe('openCheckpoint', () => {
+  it('opens a sharded checkpoint and reads tensors from their shard', async () => {
+    const ckpt = await openCheckpoint(shardedFolder());
+    expect(ckpt.shardNames).toEqual(['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors']);
+    expect([...ckpt.entries.keys()].sort()).toEqual(['a', 'b', 'c']);
+    expect(ckpt.totalBytes).toBe(48);
+    expect(Array.from(new Float32Array((await ckpt.readTensorBytes('b')).slice().buffer))).toEqual([2, 2.5, 3]);
+    expect(Array.from(new Float32Array((await ckpt.readTensorBytes('c')).slice().buffer))).toEqual([0, 0.5, 1, 1.5, 2]);
+    await expect(ckpt.readTensorBytes('nope')).rejects.toThrow(ModelFileError);
+  });
+
+  it('reports a missing shard by name', async () => {
+    const err = await failure(openCheckpoint(shardedFolder({ 'model-00002-of-00002.safetensors': undefined })));
+    expect(err.file).toBe('model-00002-of-00002.safetensors');
+    expect(err.message).toMatch(/missing shard/);
+  });
+
+  it('reports an index entry absent from its shard', async () => {
+    const index = JSON.stringify({ weight_map: { a: 'model-00001-of-00002.safetensors', b: 'model-00001-of-00002.safetensors', c: 'model-00002-of-00002.safetensors', d: 'model-00002-of-00002.safetensors' } });
+    const err = await failure(openCheckpoint(shardedFolder({ 'model.safetensors.index.json': index })));
+    expect(err.file).toBe('model.safetensors.index.json');
+    expect(err.message).toMatch(/missing index entry: the index maps "d" to model-00002-of-00002\.safetensors/);
+  });
+
+  it('rejects a tensor stored in two shards', async () => {
+    const err = await failure(openCheckpoint(shardedFolder({ 'model-00002-of-00002.safetensors': f32File({ c: [5], a: [2, 2] }) })));
+    expect(err.message).toMatch(/model-00002-of-00002\.safetensors: tensor "a" is also stored in model-00001-of-00002\.safetensors/);
+  });
+
+  it('names the truncated shard', async () => {
+    const whole = f32File({ c: [5] });
+    const err = await failure(openCheckpoint(shardedFolder({ 'model-00002-of-00002.safetensors': whole.subarray(0, whole.length - 4) })));
+    expect(err.file).toBe('model-00002-of-00002.safetensors');
+  });
+
+  it('explains what to add when there are no safetensors', async () => {
+    const err = await failure(openCheckpoint(memoryFiles('empty-model', { 'config.json': '{}', 'pytorch_model.bin': new Uint8Array(4) })));
+    expect(err.message).toMatch(/empty-model: no model\.safetensors .*pytorch_model\.bin/);
+  });
+
+  it('reports a broken index file', async () => {
+    const err = await failure(openCheckpoint(shardedFolder({ 'model.safetensors.index.json': '{"weight_map": ' })));
+    expect(err.message).toMatch(/model\.safetensors\.index\.json: is not valid JSON/);
+  });
+
+  it('opens the three shared models from disk', async () => {
+    const single = await openCheckpoint(await openNodeFolder(path.join(shared, 'models/stories260K')));
+    expect(single.shardNames).toEqual(['model.safetensors']);
+    expect(single.entries.get('model.embed_tokens.weight')).toMatchObject({ dtype: 'F32', shape: [512, 64] });
+
+    for (const name of ['llama-10m', 'qwen2-14m']) {
+      const folder = await openNodeFolder(path.join(shared, 'models', name));
+      const ckpt = await openCheckpoint(folder);
+      const index = JSON.parse(new TextDecoder().decode(await folder.get('model.safetensors.index.json')!.read(0, 1e7)));
+      expect(ckpt.shardNames).toEqual(['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors']);
+      expect(ckpt.totalBytes).toBe(index.metadata.total_size);
+      expect(ckpt.entries.size).toBe(Object.keys(index.weight_map).length);
+      const norm = await ckpt.readTensorBytes('model.norm.weight');
+      expect(norm.length).toBe(ckpt.entries.get('model.norm.weight')!.end - ckpt.entries.get('model.norm.weight')!.begin);
+    }
+  });
+});

@@ -1,0 +1,114 @@
+// Streaming safetensors writer: header first, then tensors in offset order, fetched one at a time
+// (peak memory = the largest tensor). Shards and index follow Hugging Face's save_pretrained layout.
+
+import { ModelFileError } from './errors';
+import { tensorByteLength, type StDtype } from './safetensors';
+import type { OutputFolder } from './source';
+
+export interface TensorToWrite {
+  name: string;
+  dtype: StDtype;
+  shape: number[];
+  byteLength: number;
+  /** called once, when the tensor's turn comes; must resolve to exactly byteLength bytes. */
+  bytes(): Promise<Uint8Array>;
+}
+
+export interface WriteOptions {
+  /** split into shards of at most this many data bytes (a larger tensor gets a shard of its own). Default 5 GB. */
+  maxShardBytes?: number;
+  onProgress?: (bytesDone: number, bytesTotal: number) => void;
+}
+
+export const DEFAULT_MAX_SHARD_BYTES = 5_000_000_000;
+export const WRITER_INDEX_FILE = 'model.safetensors.index.json';
+
+export async function writeSafetensors(
+  out: OutputFolder,
+  tensors: TensorToWrite[],
+  opts: WriteOptions = {},
+): Promise<{ files: string[] }> {
+  checkTensors(tensors);
+  const groups = splitIntoShards(tensors, opts.maxShardBytes ?? DEFAULT_MAX_SHARD_BYTES);
+  const names = groups.length === 1 ? ['model.safetensors'] : groups.map((_, i) => shardName(i + 1, groups.length));
+  const bytesTotal = tensors.reduce((n, t) => n + t.byteLength, 0);
+  let bytesDone = 0;
+  for (let s = 0; s < groups.length; s++) {
+    const sink = await out.create(names[s]);
+    await sink.write(encodeHeader(groups[s]));
+    for (const t of groups[s]) {
+      const bytes = await t.bytes();
+      if (bytes.length !== t.byteLength) {
+        throw new ModelFileError(names[s], `tensor "${t.name}" produced ${bytes.length} bytes, expected ${t.byteLength}`, 'This is a bug in the exporter: report it');
+      }
+      await sink.write(bytes);
+      bytesDone += bytes.length;
+      opts.onProgress?.(bytesDone, bytesTotal);
+    }
+    await sink.close();
+  }
+  if (groups.length === 1) return { files: names };
+
+  const weightMap: Record<string, string> = {};
+  groups.forEach((g, s) => g.forEach((t) => (weightMap[t.name] = names[s])));
+  const sorted = Object.fromEntries(Object.keys(weightMap).sort().map((k) => [k, weightMap[k]]));
+  const index = JSON.stringify({ metadata: { total_size: bytesTotal }, weight_map: sorted }, null, 2) + '\n';
+  const sink = await out.create(WRITER_INDEX_FILE);
+  await sink.write(new TextEncoder().encode(index));
+  await sink.close();
+  return { files: [...names, WRITER_INDEX_FILE] };
+}
+
+export function shardName(k: number, n: number): string {
+  const pad = (x: number) => String(x).padStart(5, '0');
+  return `model-${pad(k)}-of-${pad(n)}.safetensors`;
+}
+
+/** u64 LE length + JSON header padded with spaces so the data starts 8-byte aligned. */
+export function encodeHeader(tensors: readonly TensorToWrite[]): Uint8Array {
+  const header: Record<string, unknown> = { __metadata__: { format: 'pt' } };
+  let offset = 0;
+  for (const t of tensors) {
+    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.byteLength] };
+    offset += t.byteLength;
+  }
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const padded = Math.ceil(json.length / 8) * 8;
+  const out = new Uint8Array(8 + padded).fill(0x20, 8);
+  new DataView(out.buffer).setBigUint64(0, BigInt(padded), true);
+  out.set(json, 8);
+  return out;
+}
+
+function checkTensors(tensors: readonly TensorToWrite[]): void {
+  const seen = new Set<string>();
+  for (const t of tensors) {
+    if (seen.has(t.name)) throw new ModelFileError('model.safetensors', `tensor "${t.name}" is listed twice`, 'This is a bug in the exporter: report it');
+    seen.add(t.name);
+    const expected = tensorByteLength(t.dtype, t.shape);
+    if (expected !== t.byteLength) {
+      throw new ModelFileError(
+        'model.safetensors',
+        `tensor "${t.name}" [${t.shape.join(', ')}] ${t.dtype} needs ${expected} bytes but byteLength says ${t.byteLength}`,
+        'This is a bug in the exporter: report it',
+      );
+    }
+  }
+}
+
+/** Greedy in the given order, like transformers' shard splitting. */
+function splitIntoShards(tensors: readonly TensorToWrite[], maxShardBytes: number): TensorToWrite[][] {
+  const groups: TensorToWrite[][] = [[]];
+  let size = 0;
+  for (const t of tensors) {
+    const current = groups[groups.length - 1];
+    if (current.length > 0 && size + t.byteLength > maxShardBytes) {
+      groups.push([t]);
+      size = t.byteLength;
+    } else {
+      current.push(t);
+      size += t.byteLength;
+    }
+  }
+  return groups;
+}

@@ -1,0 +1,234 @@
+// Gpu: one device, its limits, tensor allocation, reads, a pipeline cache and
+// a uniform-buffer pool. Recorder: one command encoder that kernels append to.
+import { DeviceLostError, GpuOutOfMemoryError, TensorTooLargeError } from './errors';
+import { numel, type Tensor } from './tensor';
+
+export type Binding = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
+
+function isBufferBinding(b: Binding): b is { buffer: GPUBuffer; offset?: number; size?: number } {
+  return typeof (b as { buffer?: unknown }).buffer === 'object';
+}
+
+// WebGPU flag values (spec constants), spelled out because Node only installs the
+// GPUBufferUsage/GPUMapMode globals after the device module loads.
+const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
+const MAP_READ_MODE = 0x1;
+const TENSOR_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
+/** Every pooled uniform buffer has this size; kernels' uniform structs are far smaller. */
+const UNIFORM_BYTES = 256;
+
+export class Gpu {
+  readonly limits: GPUSupportedLimits;
+  readonly hasTimestamps: boolean;
+  private readonly modules = new Map<string, GPUShaderModule>();
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly freeUniforms: GPUBuffer[] = [];
+  private lostInfo: GPUDeviceLostInfo | undefined;
+
+  constructor(readonly device: GPUDevice) {
+    this.limits = device.limits;
+    this.hasTimestamps = device.features.has('timestamp-query');
+    void device.lost.then((info) => {
+      this.lostInfo = info;
+    });
+  }
+
+  /** Throws DeviceLostError once the device is gone, so callers fail with a clear message. */
+  assertAlive(): void {
+    if (this.lostInfo) throw new DeviceLostError(this.lostInfo.reason, this.lostInfo.message);
+  }
+
+  /** Allocates an f32 tensor (zeroed unless data is given). Throws TensorTooLargeError above one binding. */
+  tensor(shape: number[], label: string, data?: Float32Array): Tensor {
+    this.assertAlive();
+    const count = numel(shape);
+    if (!Number.isInteger(count) || count < 0) throw new RangeError(`${label}: invalid shape [${shape.join(', ')}]`);
+    const bytes = count * 4;
+    if (bytes > this.limits.maxStorageBufferBindingSize) throw new TensorTooLargeError(label, bytes, this.limits.maxStorageBufferBindingSize);
+    if (data && data.length !== count) throw new RangeError(`${label}: data has ${data.length} elements, shape needs ${count}`);
+    const buffer = this.device.createBuffer({ label, size: Math.max(4, bytes), usage: TENSOR_USAGE, mappedAtCreation: Boolean(data) });
+    if (data) {
+      new Float32Array(buffer.getMappedRange(0, bytes)).set(data);
+      buffer.unmap();
+    }
+    return { buffer, shape: [...shape], label };
+  }
+
+  /** Like tensor(), but inside an out-of-memory error scope: rejects with GpuOutOfMemoryError. */
+  async allocate(shape: number[], label: string, data?: Float32Array): Promise<Tensor> {
+    this.device.pushErrorScope('out-of-memory');
+    let t: Tensor;
+    try {
+      t = this.tensor(shape, label, data);
+    } finally {
+      const error = await this.device.popErrorScope();
+      if (error) throw new GpuOutOfMemoryError(label, numel(shape) * 4, error.message);
+    }
+    return t;
+  }
+
+  /** A u32 storage buffer: from data, or `count` zeros when given a number. */
+  u32Buffer(data: Uint32Array | number, label: string): GPUBuffer {
+    this.assertAlive();
+    const count = typeof data === 'number' ? data : data.length;
+    const bytes = count * 4;
+    const buffer = this.device.createBuffer({ label, size: Math.max(4, bytes), usage: TENSOR_USAGE, mappedAtCreation: typeof data !== 'number' });
+    if (typeof data !== 'number') {
+      new Uint32Array(buffer.getMappedRange(0, bytes)).set(data);
+      buffer.unmap();
+    }
+    return buffer;
+  }
+
+  /** Writes data into t starting at element elementOffset (queue-ordered with submits). */
+  upload(t: Tensor, data: Float32Array, elementOffset = 0): void {
+    this.assertAlive();
+    if (elementOffset + data.length > numel(t.shape)) {
+      throw new RangeError(`${t.label}: upload of ${data.length} elements at ${elementOffset} overruns ${numel(t.shape)}`);
+    }
+    this.device.queue.writeBuffer(t.buffer, elementOffset * 4, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  async read(t: Tensor): Promise<Float32Array> {
+    const bytes = numel(t.shape) * 4;
+    return new Float32Array(await this.readBytes(t.buffer, bytes));
+  }
+
+  async readU32(buf: GPUBuffer, count: number): Promise<Uint32Array> {
+    return new Uint32Array(await this.readBytes(buf, count * 4));
+  }
+
+  private async readBytes(src: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
+    this.assertAlive();
+    if (bytes === 0) return new ArrayBuffer(0);
+    const staging = this.device.createBuffer({ label: 'read-staging', size: bytes, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+    const enc = this.device.createCommandEncoder({ label: 'read' });
+    enc.copyBufferToBuffer(src, 0, staging, 0, bytes);
+    this.device.queue.submit([enc.finish()]);
+    try {
+      await staging.mapAsync(MAP_READ_MODE);
+    } catch (e) {
+      this.assertAlive();
+      throw e;
+    }
+    const copy = staging.getMappedRange().slice(0);
+    staging.destroy();
+    return copy;
+  }
+
+  destroy(t: Tensor | GPUBuffer): void {
+    if ('buffer' in t && 'shape' in t) t.buffer.destroy();
+    else (t as GPUBuffer).destroy();
+  }
+
+  recorder(label = 'ops'): Recorder {
+    this.assertAlive();
+    return new Recorder(this, label);
+  }
+
+  /** A compute pipeline for WGSL `code` (entry point `main`), cached by key + override constants. */
+  pipeline(key: string, code: string, constants: Record<string, number> = {}): GPUComputePipeline {
+    const names = Object.keys(constants).sort();
+    const fullKey = `${key}|${names.map((n) => `${n}=${constants[n]}`).join(',')}`;
+    let p = this.pipelines.get(fullKey);
+    if (!p) {
+      let module = this.modules.get(key);
+      if (!module) {
+        module = this.device.createShaderModule({ label: key, code });
+        this.modules.set(key, module);
+      }
+      p = this.device.createComputePipeline({ label: fullKey, layout: 'auto', compute: { module, entryPoint: 'main', constants } });
+      this.pipelines.set(fullKey, p);
+    }
+    return p;
+  }
+
+  /** @internal Recorder borrows and returns pooled uniform buffers. */
+  takeUniform(): GPUBuffer {
+    return (
+      this.freeUniforms.pop() ??
+      this.device.createBuffer({ label: 'uniforms', size: UNIFORM_BYTES, usage: USAGE.UNIFORM | USAGE.COPY_DST })
+    );
+  }
+
+  /** @internal */
+  returnUniforms(buffers: GPUBuffer[]): void {
+    this.freeUniforms.push(...buffers);
+  }
+}
+
+/**
+ * Wraps one GPUCommandEncoder. Kernels append dispatches to a shared compute pass
+ * (dispatches inside a pass are ordered and synchronised by WebGPU). Binding rule
+ * for every kernel: storage buffers at @group(0) @binding(0..n-1) in the order
+ * given, the uniform struct (if any) at @binding(n).
+ */
+export class Recorder {
+  private enc: GPUCommandEncoder;
+  private pass: GPUComputePassEncoder | undefined;
+  private readonly usedUniforms: GPUBuffer[] = [];
+  private submitted = false;
+  dispatchCount = 0;
+
+  constructor(
+    readonly gpu: Gpu,
+    readonly label: string,
+  ) {
+    this.enc = gpu.device.createCommandEncoder({ label });
+  }
+
+  dispatch(pipeline: GPUComputePipeline, bindings: Binding[], workgroups: [number, number?, number?], uniforms?: ArrayBuffer): void {
+    if (this.submitted) throw new Error(`Recorder ${this.label}: already submitted; create a new recorder.`);
+    const [x, y = 1, z = 1] = workgroups;
+    if (x === 0 || y === 0 || z === 0) return; // empty tensors: nothing to do
+    const maxDim = this.gpu.limits.maxComputeWorkgroupsPerDimension;
+    if (x > maxDim || y > maxDim || z > maxDim) throw new RangeError(`${pipeline.label}: workgroups [${x}, ${y}, ${z}] exceed ${maxDim} per dimension`);
+    const entries: GPUBindGroupEntry[] = bindings.map((b, i) => ({ binding: i, resource: isBufferBinding(b) ? b : { buffer: b } }));
+    if (uniforms) {
+      if (uniforms.byteLength > UNIFORM_BYTES) throw new RangeError(`${pipeline.label}: uniforms of ${uniforms.byteLength} bytes exceed ${UNIFORM_BYTES}`);
+      const ub = this.gpu.takeUniform();
+      this.usedUniforms.push(ub);
+      this.gpu.device.queue.writeBuffer(ub, 0, uniforms);
+      entries.push({ binding: bindings.length, resource: { buffer: ub, size: Math.max(16, Math.ceil(uniforms.byteLength / 16) * 16) } });
+    }
+    const bindGroup = this.gpu.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const pass = this.computePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y, z);
+    this.dispatchCount++;
+  }
+
+  /** The raw encoder for copies and queries; ends the open compute pass first. */
+  get encoder(): GPUCommandEncoder {
+    this.endPass();
+    return this.enc;
+  }
+
+  /** Opens a pass of its own whose start or end writes a timestamp (used by GpuTimer). */
+  timestampPass(querySet: GPUQuerySet, index: number): void {
+    this.endPass();
+    const p = this.enc.beginComputePass({ label: 'timestamp', timestampWrites: { querySet, beginningOfPassWriteIndex: index } });
+    p.end();
+  }
+
+  /** Finishes the encoder and submits it; uniform buffers go back to the pool (queue order keeps them safe). */
+  submit(): void {
+    if (this.submitted) return;
+    this.gpu.assertAlive();
+    this.endPass();
+    this.gpu.device.queue.submit([this.enc.finish()]);
+    this.submitted = true;
+    this.gpu.returnUniforms(this.usedUniforms.splice(0));
+  }
+
+  private computePass(): GPUComputePassEncoder {
+    this.pass ??= this.enc.beginComputePass({ label: this.label });
+    return this.pass;
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = undefined;
+  }
+}

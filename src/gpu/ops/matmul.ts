@@ -1,0 +1,61 @@
+// y = x w^T (+ bias) with HF Linear weights, written into a column block of out.
+import tiledCode from '../../../shaders/nn/matmul_tiled.wgsl?raw';
+import naiveCode from '../../../shaders/nn/matmul_naive.wgsl?raw';
+import matvecCode from '../../../shaders/nn/matvec.wgsl?raw';
+import type { Gpu, Recorder } from '../context';
+import { ShapeError } from '../errors';
+import type { Tensor } from '../tensor';
+import { dims2, expectDistinct } from './checks';
+import { dummyStorage, foldGroups, uniforms } from './grid';
+
+export interface MatmulOptions {
+  /** [N], added to every row. */
+  bias?: Tensor;
+  /** Column of out where this block's n = 0 lands (vocab-split lm_head). */
+  outColOffset?: number;
+}
+
+/** Largest T served by the matrix-vector kernel (decode). */
+export const MATVEC_MAX_T = 8;
+const TILE_THREADS = 16; // 16x16 threads, each a 4x4 register tile: 64x64 outputs per workgroup
+const MATVEC_ROWS = 8;
+const MATVEC_LANES = 32;
+
+/** out[t, outColOffset + n] = sum_k x[t, k] w[n, k] (+ bias[n]); x [T, Kd], w [N, Kd], out [T, Nout]. */
+export function matmul(gpu: Gpu, rec: Recorder, x: Tensor, w: Tensor, out: Tensor, opts: MatmulOptions = {}): void {
+  const op = 'matmul';
+  const [T, Kd] = dims2(op, 'x', x);
+  const [N, Kw] = dims2(op, 'w', w);
+  const [To, Nout] = dims2(op, 'out', out);
+  const colOffset = opts.outColOffset ?? 0;
+  if (Kw !== Kd) throw new ShapeError(op, 'x and w must share the inner dimension Kd', { x: x.shape, w: w.shape });
+  if (To !== T) throw new ShapeError(op, 'out must have as many rows as x', { x: x.shape, out: out.shape });
+  if (!Number.isInteger(colOffset) || colOffset < 0 || colOffset + N > Nout) {
+    throw new ShapeError(op, `columns [${colOffset}, ${colOffset + N}) do not fit in out`, { w: w.shape, out: out.shape });
+  }
+  if (opts.bias && (opts.bias.shape.length !== 1 || opts.bias.shape[0] !== N)) throw new ShapeError(op, 'bias must be [N]', { bias: opts.bias.shape, w: w.shape });
+  expectDistinct(op, { x: x.buffer, out: out.buffer });
+  expectDistinct(op, { w: w.buffer, out: out.buffer });
+  const bias = opts.bias?.buffer ?? dummyStorage(gpu);
+  const bindings = [x.buffer, w.buffer, bias, out.buffer];
+  const vec4 = Kd % 4 === 0;
+  const params = uniforms([
+    ['u32', T],
+    ['u32', N],
+    ['u32', vec4 ? Kd / 4 : Kd],
+    ['u32', Nout],
+    ['u32', colOffset],
+    ['u32', opts.bias ? 1 : 0],
+  ]);
+  if (!vec4) {
+    const p = gpu.pipeline('nn/matmul_naive', naiveCode, { WG: 16 });
+    rec.dispatch(p, bindings, [Math.ceil(N / 16), Math.ceil(T / 16)], params);
+  } else if (T <= MATVEC_MAX_T) {
+    const p = gpu.pipeline('nn/matvec', matvecCode, { ROWS: MATVEC_ROWS, LANES: MATVEC_LANES });
+    rec.dispatch(p, bindings, foldGroups(gpu, Math.ceil(N / MATVEC_ROWS)), params);
+  } else {
+    const p = gpu.pipeline('nn/matmul_tiled', tiledCode, { TX: TILE_THREADS, TY: TILE_THREADS });
+    const tile = TILE_THREADS * 4;
+    rec.dispatch(p, bindings, [Math.ceil(N / tile), Math.ceil(T / tile)], params);
+  }
+}

@@ -23,7 +23,7 @@ export const DEFAULT_SETTINGS: Settings = {
   eval: { tokens: 4096, seq: 256 },
   prompt: 'Once upon a time, there was a little dog named',
   maxNewTokens: 32,
-  exportMode: 'zip',
+  exportMode: 'folder',
 };
 
 function clampInt(v: unknown, lo: number, hi: number, fallback: number): number {

@@ -1,0 +1,78 @@
+// Calibration: which text, how much of it, vocabulary order, FFN criterion, merge closure.
+import { studioStore, useStudio } from '../store';
+import { CALIBRATION_TEXT } from '../store/studio-store';
+import type { Criterion, VocabOrder } from '../engine/types';
+import { ProgressBar } from './ProgressBar';
+
+export function CalibrationPanel() {
+  const ready = useStudio((s) => s.model.status === 'ready');
+  const opts = useStudio((s) => s.settings.calibration);
+  const cal = useStudio((s) => s.calibration);
+  const { updateCalibration, calibrate, useCustomText, useDefaultText } = studioStore.getState();
+  if (!ready) return null;
+  const running = cal.status === 'running';
+  const custom = cal.textName !== CALIBRATION_TEXT;
+
+  const onFile = async (file: File | undefined) => {
+    if (file) useCustomText(file.name, await file.text());
+  };
+
+  return (
+    <section className="card" aria-labelledby="cal-title">
+      <h2 id="cal-title">1 · Calibrate</h2>
+      <fieldset>
+        <legend>Text</legend>
+        <label className="inline">
+          <input type="radio" name="cal-text" checked={!custom} onChange={useDefaultText} /> Built-in English text
+        </label>
+        <label className="inline">
+          <input type="radio" name="cal-text" checked={custom} readOnly onClick={() => document.getElementById('cal-file')?.click()} /> My own file (.txt, .md, .jsonl)
+        </label>
+        <input id="cal-file" type="file" accept=".txt,.md,.markdown,.jsonl,text/plain" className="file-input" aria-label="Calibration text file" onChange={(e) => void onFile(e.target.files?.[0])} />
+        {custom && <p className="muted small">Using {cal.textName} ({cal.textChars.toLocaleString('en-US')} characters).</p>}
+      </fieldset>
+      <div className="form-grid">
+        <label>
+          Samples
+          <input type="number" min={1} max={1024} value={opts.samples} data-testid="cal-samples" onChange={(e) => updateCalibration({ samples: Math.max(1, Number(e.target.value) || 1) })} />
+        </label>
+        <label>
+          Tokens per sample
+          <input type="number" min={16} max={8192} step={16} value={opts.sampleTokens} data-testid="cal-tokens" onChange={(e) => updateCalibration({ sampleTokens: Math.max(16, Number(e.target.value) || 16) })} />
+        </label>
+        <label>
+          Vocabulary order
+          <select value={opts.vocabOrder} data-testid="cal-order" onChange={(e) => updateCalibration({ vocabOrder: e.target.value as VocabOrder })}>
+            <option value="frequency">frequency in this text</option>
+            <option value="id">token id (paper)</option>
+          </select>
+        </label>
+        <label>
+          FFN criterion
+          <select value={opts.criterion} data-testid="cal-criterion" onChange={(e) => updateCalibration({ criterion: e.target.value as Criterion })}>
+            <option value="common-act2">common act² (COMPACT)</option>
+            <option value="act2">act² (all tokens)</option>
+            <option value="magnitude">weight magnitude</option>
+          </select>
+        </label>
+      </div>
+      <label className="inline">
+        <input type="checkbox" checked={opts.closure} data-testid="cal-closure" onChange={(e) => updateCalibration({ closure: e.target.checked })} /> Merge closure (keep the two tokens every kept merge is built from)
+      </label>
+      <p className="note">
+        The paper keeps the lowest token ids without closure. That breaks SentencePiece vocabularies (Llama-2, Gemma), whose single characters sit at the top of the id range; closure keeps tokenization intact. On GPT-2-style vocabularies it changes nothing.
+      </p>
+      <div className="row">
+        <button type="button" className="primary" data-testid="calibrate" disabled={running} onClick={() => void calibrate()}>
+          {running ? 'Calibrating…' : cal.result ? 'Calibrate again' : 'Calibrate'}
+        </button>
+        {cal.result && !running && (
+          <span className="muted" data-testid="calibration-result">
+            {cal.result.tokens.toLocaleString('en-US')} tokens · {cal.result.distinctTokens} distinct · {(cal.result.ms / 1000).toFixed(1)} s ({Math.round(cal.result.tokensPerSecond)} tokens/s) · smallest legal vocabulary {cal.result.minVocab}
+          </span>
+        )}
+      </div>
+      {running && <ProgressBar progress={cal.progress} label="Calibration" />}
+    </section>
+  );
+}

@@ -1,0 +1,80 @@
+// Export: into a folder the user picks (where the browser can), else a streamed .zip download;
+// then a summary of what changed.
+import { studioStore, useStudio } from '../store';
+import { directoryPicker, downloadBlob } from './download';
+import { ProgressBar } from './ProgressBar';
+import { formatBytes, formatCount, percent } from './format';
+
+export function ExportPanel() {
+  const hasPlan = useStudio((s) => s.plan.current != null);
+  const mode = useStudio((s) => s.settings.exportMode);
+  const exported = useStudio((s) => s.exported);
+  if (!hasPlan) return null;
+  const { exportModel, updateSettings, reportError } = studioStore.getState();
+  const picker = directoryPicker();
+  const effective = picker ? mode : 'zip';
+  const running = exported.status === 'running';
+
+  const onExport = async () => {
+    if (effective === 'folder' && picker) {
+      let dir: FileSystemDirectoryHandle;
+      try {
+        dir = await picker({ mode: 'readwrite', id: 'compact-export' });
+      } catch (e) {
+        if ((e as DOMException).name !== 'AbortError') reportError({ kind: 'file', message: `Could not open the folder: ${String(e)}`, fix: 'Pick an empty folder you can write to, or choose ".zip download".' });
+        return;
+      }
+      await exportModel(dir);
+      return;
+    }
+    const out = await exportModel();
+    if (out) downloadBlob(out.zip, out.fileName);
+  };
+
+  const s = exported.summary;
+  return (
+    <section className="card" aria-labelledby="export-title">
+      <h2 id="export-title">4 · Export</h2>
+      <fieldset>
+        <legend>Save as</legend>
+        <label className="inline">
+          <input type="radio" name="export-mode" value="folder" disabled={!picker} checked={effective === 'folder'} onChange={() => updateSettings({ exportMode: 'folder' })} /> A folder on disk{!picker && ' (not available in this browser)'}
+        </label>
+        <label className="inline">
+          <input type="radio" name="export-mode" value="zip" data-testid="export-zip" checked={effective === 'zip'} onChange={() => updateSettings({ exportMode: 'zip' })} /> A .zip download
+        </label>
+      </fieldset>
+      <div className="row">
+        <button type="button" className="primary" data-testid="export" disabled={running} onClick={() => void onExport()}>
+          {running ? 'Exporting…' : 'Export pruned model'}
+        </button>
+      </div>
+      {running && <ProgressBar progress={exported.progress} label="Export" />}
+      {s && exported.status === 'done' && (
+        <div className="summary" data-testid="export-summary">
+          <p>
+            Saved {exported.fileName}: vocabulary {s.vocabSize.toLocaleString('en-US')}, FFN {s.intermediateSize.toLocaleString('en-US')}; parameters{' '}
+            {formatCount(s.paramsBefore.total)} → {formatCount(s.paramsAfter.total)} ({percent(s.paramsAfter.total, s.paramsBefore.total)}).
+          </p>
+          <p className="muted small">
+            Vocabulary kept: {s.keptByReason.special} special, {s.keptByReason.byte} byte, {s.keptByReason.ranked} ranked, {s.keptByReason.closure} for merge closure.
+          </p>
+          <ul className="files">
+            {s.files.map((f) => (
+              <li key={f.name}>
+                <span>{f.name}</span> <span className="muted">{formatBytes(f.size)}</span>
+              </li>
+            ))}
+          </ul>
+          {s.notes.length > 0 && (
+            <ul className="notes">
+              {s.notes.map((n) => (
+                <li key={n}>{n}</li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}

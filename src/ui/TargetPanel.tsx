@@ -1,0 +1,94 @@
+// Target size: sweep (V', I') pairs within a parameter budget, draw the Pareto front, click to apply.
+import { useMemo } from 'react';
+import { studioStore, useStudio } from '../store';
+import { paretoFront } from '../store/derive';
+import type { SweepPoint } from '../engine/types';
+import { ParetoChart } from './charts/ParetoChart';
+import { ProgressBar } from './ProgressBar';
+import { formatCount, percent } from './format';
+
+export function TargetPanel() {
+  const original = useStudio((s) => s.plan.original);
+  const fraction = useStudio((s) => s.settings.targetFraction);
+  const sweep = useStudio((s) => s.sweep);
+  const sliders = useStudio((s) => s.settings.sliders);
+  const front = useMemo(() => paretoFront(sweep.points), [sweep.points]);
+  if (!original) return null;
+  const { updateSettings, findBestSplit, setSliders } = studioStore.getState();
+  const target = Math.round(original.params.total * fraction);
+  const pct = Math.round(fraction * 100);
+  const apply = (p: SweepPoint) => void setSliders({ vocabKeep: p.vocabKeep, ffnKeep: p.ffnKeep });
+  const running = sweep.status === 'running';
+  return (
+    <section className="card" aria-labelledby="target-title">
+      <h2 id="target-title">Or: find the best split for a size</h2>
+      <div className="slider">
+        <label htmlFor="target-size">Target size</label>
+        <input
+          id="target-size"
+          data-testid="target-size"
+          type="range"
+          min={10}
+          max={100}
+          step={1}
+          value={pct}
+          aria-valuetext={`${formatCount(target)} parameters (${pct}%)`}
+          onChange={(e) => updateSettings({ targetFraction: Number(e.target.value) / 100 })}
+        />
+        <output htmlFor="target-size" data-value={target}>
+          {formatCount(target)} parameters ({pct}%)
+        </output>
+      </div>
+      <div className="row">
+        <button type="button" data-testid="find-best" disabled={running} onClick={() => void findBestSplit()}>
+          {running ? 'Sweeping…' : 'Find best split'}
+        </button>
+        <span className="muted small">Evaluates several (vocabulary, FFN) pairs on the held-out text, on your GPU.</span>
+      </div>
+      {running && <ProgressBar progress={sweep.progress} label="Sweep" />}
+      {sweep.points.length > 0 && (
+        <>
+          <ParetoChart points={sweep.points} front={front} best={sweep.best} targetParams={sweep.targetParams} onPick={apply} />
+          <table className="table small" data-testid="sweep-table">
+            <caption className="muted">Pareto front (click a row or a point to set the sliders)</caption>
+            <thead>
+              <tr>
+                <th scope="col">Vocabulary</th>
+                <th scope="col">FFN</th>
+                <th scope="col">Parameters</th>
+                <th scope="col">Bits per byte</th>
+                <th scope="col">
+                  <span className="sr-only">Apply</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {front.map((p) => {
+                const isBest = p === sweep.best;
+                const isCurrent = p.vocabKeep === sliders.vocabKeep && p.ffnKeep === sliders.ffnKeep;
+                return (
+                  <tr key={`${p.vocabKeep}-${p.ffnKeep}`} className={isBest ? 'best' : undefined}>
+                    <td>{p.vocabKeep}</td>
+                    <td>{p.ffnKeep}</td>
+                    <td>
+                      {formatCount(p.params)} ({percent(p.params, original.params.total, 0)})
+                    </td>
+                    <td>
+                      {p.bits_per_byte.toFixed(4)} {isBest && <span className="badge">best</span>}
+                    </td>
+                    <td>
+                      <button type="button" className="link" disabled={isCurrent} onClick={() => apply(p)}>
+                        {isCurrent ? 'current' : 'use'}
+                      </button>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </>
+      )}
+      {sweep.status === 'done' && !sweep.best && <p className="muted">No split fits this budget; raise the target size.</p>}
+    </section>
+  );
+}

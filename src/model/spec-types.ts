@@ -56,4 +56,6 @@ export interface ModelSpec {
   padId: number | null;
   /** dtype named in config.json (informational; tensors carry their own). */
   dtype: string;
+  /** max_position_embeddings (optional so hand-written specs in tests stay valid). */
+  maxPositions?: number;
 }

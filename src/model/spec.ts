@@ -1,0 +1,413 @@
+// config.json (+ generation_config.json) -> ModelSpec, following the semantics and defaults of
+// transformers' config classes (LlamaConfig, MistralConfig, Qwen2Config, Qwen3Config, GemmaConfig,
+// Gemma2Config, Gemma3TextConfig) for both the transformers 4 layout (rope_theta + rope_scaling) and
+// the transformers 5 one (rope_parameters, possibly keyed by layer type for gemma3).
+// Letters: D hidden, H heads, K kv heads, E head dim, I ffn, V vocab, L layers.
+
+import { ModelFileError, UnsupportedModelError } from '../io/errors';
+import type { Activation, Family, LayerKind, ModelSpec, RopeTable } from './spec-types';
+
+type Json = Record<string, unknown>;
+
+const FAMILY_OF_MODEL_TYPE: Record<string, Family> = {
+  llama: 'llama',
+  mistral: 'mistral',
+  qwen2: 'qwen2',
+  qwen3: 'qwen3',
+  gemma: 'gemma',
+  gemma2: 'gemma2',
+  gemma3_text: 'gemma3',
+  gemma3: 'gemma3',
+};
+export const SUPPORTED_MODEL_TYPES = Object.keys(FAMILY_OF_MODEL_TYPE);
+
+/** Defaults of each transformers config class, used when config.json omits a key. */
+interface FamilyDefaults {
+  vocab: number;
+  hidden: number;
+  intermediate: number;
+  layers: number;
+  heads: number;
+  kvHeads: number | null; // null: = heads
+  headDim: number | null; // null: = D / H
+  act: string;
+  maxPositions: number;
+  eps: number;
+  bos: number | null;
+  eos: number | null;
+  pad: number | null;
+  tied: boolean;
+  ropeTheta: number;
+  slidingWindow: number | null;
+}
+
+const DEFAULTS: Record<Family, FamilyDefaults> = {
+  llama: { vocab: 32000, hidden: 4096, intermediate: 11008, layers: 32, heads: 32, kvHeads: null, headDim: null, act: 'silu', maxPositions: 2048, eps: 1e-6, bos: 1, eos: 2, pad: null, tied: false, ropeTheta: 10000, slidingWindow: null },
+  mistral: { vocab: 32000, hidden: 4096, intermediate: 14336, layers: 32, heads: 32, kvHeads: 8, headDim: null, act: 'silu', maxPositions: 4096 * 32, eps: 1e-6, bos: 1, eos: 2, pad: null, tied: false, ropeTheta: 10000, slidingWindow: 4096 },
+  qwen2: { vocab: 151936, hidden: 4096, intermediate: 22016, layers: 32, heads: 32, kvHeads: 32, headDim: null, act: 'silu', maxPositions: 32768, eps: 1e-6, bos: null, eos: null, pad: null, tied: false, ropeTheta: 10000, slidingWindow: 4096 },
+  qwen3: { vocab: 151936, hidden: 4096, intermediate: 22016, layers: 32, heads: 32, kvHeads: 32, headDim: 128, act: 'silu', maxPositions: 32768, eps: 1e-6, bos: null, eos: null, pad: null, tied: false, ropeTheta: 10000, slidingWindow: 4096 },
+  gemma: { vocab: 256000, hidden: 3072, intermediate: 24576, layers: 28, heads: 16, kvHeads: 16, headDim: 256, act: 'gelu_pytorch_tanh', maxPositions: 8192, eps: 1e-6, bos: 2, eos: 1, pad: 0, tied: true, ropeTheta: 10000, slidingWindow: null },
+  gemma2: { vocab: 256000, hidden: 2304, intermediate: 9216, layers: 26, heads: 8, kvHeads: 4, headDim: 256, act: 'gelu_pytorch_tanh', maxPositions: 8192, eps: 1e-6, bos: 2, eos: 1, pad: 0, tied: true, ropeTheta: 10000, slidingWindow: 4096 },
+  gemma3: { vocab: 262208, hidden: 2304, intermediate: 9216, layers: 26, heads: 8, kvHeads: 4, headDim: 256, act: 'gelu_pytorch_tanh', maxPositions: 131072, eps: 1e-6, bos: 2, eos: 1, pad: 0, tied: true, ropeTheta: 1_000_000, slidingWindow: 4096 },
+};
+
+const GEMMA2_SOFTCAP = { attn: 50, final: 30 };
+const GEMMA_QUERY_PRE_ATTN_SCALAR = 256;
+const GEMMA3_LOCAL_ROPE_THETA = 10000;
+const GEMMA3_SLIDING_PATTERN = 6;
+
+export function parseModelSpec(config: unknown, generationConfig?: unknown): ModelSpec {
+  const top = asObject(config, 'config.json');
+  const gen = generationConfig === undefined || generationConfig === null ? {} : asObject(generationConfig, 'generation_config.json');
+  const modelType = top.model_type;
+  if (typeof modelType !== 'string') {
+    throw new UnsupportedModelError(`config.json has no model_type; supported model types: ${SUPPORTED_MODEL_TYPES.join(', ')}`);
+  }
+  const family = FAMILY_OF_MODEL_TYPE[modelType];
+  if (!family) {
+    throw new UnsupportedModelError(
+      `model_type "${modelType}" is not supported; supported model types: ${SUPPORTED_MODEL_TYPES.join(', ')}`,
+    );
+  }
+  // gemma3 multimodal: the language model's settings sit under text_config; ids and tying may be on top.
+  const cfg: Json = modelType === 'gemma3' && isObject(top.text_config) ? { ...top.text_config } : top;
+  const outer: Json[] = cfg === top ? [top] : [cfg, top];
+  const d = DEFAULTS[family];
+  const r = new ConfigReader(cfg);
+
+  const hidden = r.int('hidden_size', d.hidden);
+  const heads = r.int('num_attention_heads', d.heads);
+  const kvHeads = r.int('num_key_value_heads', d.kvHeads ?? heads);
+  const headDim = r.int('head_dim', d.headDim ?? Math.floor(hidden / heads));
+  const layers = r.int('num_hidden_layers', d.layers);
+  const maxPositions = r.int('max_position_embeddings', d.maxPositions);
+  if (heads % kvHeads !== 0) {
+    throw new ModelFileError('config.json', `num_attention_heads ${heads} is not a multiple of num_key_value_heads ${kvHeads}`, 'Fix config.json to match the checkpoint');
+  }
+  if (d.headDim === null && cfg.head_dim == null && hidden % heads !== 0) {
+    throw new ModelFileError('config.json', `hidden_size ${hidden} is not divisible by num_attention_heads ${heads} and head_dim is not given`, 'Add head_dim to config.json');
+  }
+
+  const gemma = family === 'gemma' || family === 'gemma2' || family === 'gemma3';
+  const queryPreAttnScalar = r.num('query_pre_attn_scalar', GEMMA_QUERY_PRE_ATTN_SCALAR);
+  const attentionBias = r.bool('attention_bias', false);
+  const { layerKinds, slidingWindow } = slidingLayers(family, r, layers, maxPositions);
+  const rope = ropeTables(family, cfg, headDim);
+
+  return {
+    family,
+    modelType,
+    vocabSize: r.int('vocab_size', d.vocab),
+    hidden,
+    layers,
+    heads,
+    kvHeads,
+    headDim,
+    intermediate: r.int('intermediate_size', d.intermediate),
+    activation: activationOf(family, cfg, d.act),
+    rmsEps: r.num('rms_norm_eps', d.eps),
+    normPlusOne: gemma,
+    // HF multiplies by torch.tensor(D ** 0.5).to(weight dtype): sqrt(2048) = 45.2548 becomes 45.25 in bf16.
+    // We store the f32 value; embedScaleInDtype() gives the rounded one.
+    embedScale: gemma ? Math.fround(Math.sqrt(hidden)) : 1,
+    tiedEmbeddings: firstBool(outer, 'tie_word_embeddings') ?? d.tied,
+    // qwen2 always has q/k/v biases (hard-coded in Qwen2Attention); mistral has none.
+    qkvBias: family === 'qwen2' || (family !== 'mistral' && attentionBias),
+    oBias: family !== 'qwen2' && family !== 'mistral' && attentionBias,
+    mlpBias: family === 'llama' && r.bool('mlp_bias', false),
+    qkNorm: family === 'qwen3' || family === 'gemma3',
+    sandwichNorms: family === 'gemma2' || family === 'gemma3',
+    attnScale: family === 'gemma2' || family === 'gemma3' ? queryPreAttnScalar ** -0.5 : headDim ** -0.5,
+    attnSoftcap: family === 'gemma2' ? r.numOrNull('attn_logit_softcapping', GEMMA2_SOFTCAP.attn) : family === 'gemma3' ? r.numOrNull('attn_logit_softcapping', null) : null,
+    finalSoftcap: family === 'gemma2' ? r.numOrNull('final_logit_softcapping', GEMMA2_SOFTCAP.final) : family === 'gemma3' ? r.numOrNull('final_logit_softcapping', null) : null,
+    layerKinds,
+    slidingWindow,
+    ropeFull: rope.full,
+    ropeSliding: rope.sliding,
+    bosId: tokenId(outer, gen, 'bos_token_id', d.bos),
+    eosIds: eosIds(outer, gen, d.eos),
+    padId: tokenId(outer, gen, 'pad_token_id', d.pad),
+    dtype: firstString(outer, 'dtype') ?? firstString(outer, 'torch_dtype') ?? 'unknown',
+    maxPositions,
+  };
+}
+
+/** Gemma's embedding scale as HF applies it: sqrt(D) rounded to the weights' dtype. */
+export function embedScaleInDtype(spec: ModelSpec, dtype: 'F32' | 'F16' | 'BF16'): number {
+  if (spec.embedScale === 1 || dtype === 'F32') return spec.embedScale;
+  return dtype === 'BF16' ? roundToBf16(spec.embedScale) : roundToF16(spec.embedScale);
+}
+
+export function roundToBf16(x: number): number {
+  const f = new Float32Array([x]);
+  const u = new Uint32Array(f.buffer);
+  u[0] = ((u[0] + 0x7fff + ((u[0] >>> 16) & 1)) >>> 16) << 16; // round to nearest even on the low 16 bits
+  return f[0];
+}
+
+/** Rounds a finite value in f16's normal range to the nearest f16 (ties to even). */
+export function roundToF16(x: number): number {
+  if (x === 0 || !Number.isFinite(x)) return x;
+  const ulp = 2 ** (Math.max(Math.floor(Math.log2(Math.abs(x))), -14) - 10);
+  const q = x / ulp;
+  const r = Math.round(q);
+  const even = Math.abs(q - Math.trunc(q)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  return even * ulp;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function activationOf(family: Family, cfg: Json, fallback: string): Activation {
+  // Gemma (1/2/3): transformers reads hidden_activation (default gelu_pytorch_tanh, the activation the
+  // models were trained with, PR 29402). Early gemma configs say hidden_act "gelu" with no
+  // hidden_activation; transformers 4.38-4.x ignored that hidden_act, and so do we (transformers 5's
+  // GemmaMLP reads hidden_act again, i.e. exact gelu for such configs: a max difference of ~1e-3 per unit).
+  const gemma = family === 'gemma' || family === 'gemma2' || family === 'gemma3';
+  const name = (gemma ? cfg.hidden_activation : cfg.hidden_act) ?? fallback;
+  switch (name) {
+    case 'silu':
+    case 'swish':
+      return 'silu';
+    case 'gelu_pytorch_tanh':
+    case 'gelu_new':
+    case 'gelu_fast':
+      return 'gelu_tanh';
+    case 'gelu':
+      return 'gelu';
+    default:
+      throw new UnsupportedModelError(`activation ${JSON.stringify(name)} is not supported (supported: silu, gelu, gelu_pytorch_tanh)`);
+  }
+}
+
+/** Which layers use a sliding window, and its size W (a query at t sees keys t-W+1..t, as in HF's mask).
+ *  Layers are marked 'sliding' only where the window binds (W < max positions). */
+function slidingLayers(family: Family, r: ConfigReader, L: number, maxPositions: number): { layerKinds: LayerKind[]; slidingWindow: number | null } {
+  const d = DEFAULTS[family];
+  let window: number | null = null;
+  let sliding: boolean[] = new Array<boolean>(L).fill(false);
+  const typesFromConfig = (): boolean[] | null => {
+    const types = r.cfg.layer_types;
+    if (!Array.isArray(types)) return null;
+    if (types.length !== L || !types.every((t) => t === 'full_attention' || t === 'sliding_attention')) {
+      throw new ModelFileError('config.json', `layer_types must list ${L} entries of "full_attention" / "sliding_attention"`, 'Fix layer_types in config.json');
+    }
+    return types.map((t) => t === 'sliding_attention');
+  };
+  switch (family) {
+    case 'mistral':
+      window = r.intOrNull('sliding_window', d.slidingWindow);
+      sliding = sliding.map(() => window !== null);
+      break;
+    case 'qwen2':
+    case 'qwen3': {
+      // Qwen2Config: sliding_window only counts when use_sliding_window; then layers >= max_window_layers slide.
+      if (r.bool('use_sliding_window', false)) window = r.intOrNull('sliding_window', d.slidingWindow);
+      if (window !== null) {
+        const maxWindowLayers = r.int('max_window_layers', 28);
+        sliding = typesFromConfig() ?? sliding.map((_, i) => i >= maxWindowLayers);
+      }
+      break;
+    }
+    case 'gemma2':
+      window = r.intOrNull('sliding_window', d.slidingWindow);
+      sliding = typesFromConfig() ?? sliding.map((_, i) => i % 2 === 0); // even layers slide
+      break;
+    case 'gemma3': {
+      window = r.intOrNull('sliding_window', d.slidingWindow);
+      const pattern = r.int('sliding_window_pattern', GEMMA3_SLIDING_PATTERN);
+      sliding = typesFromConfig() ?? sliding.map((_, i) => (i + 1) % pattern !== 0); // every pattern-th layer is full
+      break;
+    }
+    default:
+      break;
+  }
+  const binds = window !== null && window < maxPositions;
+  const layerKinds = sliding.map((s): LayerKind => (s && binds ? 'sliding' : 'full'));
+  return { layerKinds, slidingWindow: layerKinds.includes('sliding') ? window : null };
+}
+
+export interface RopeParams {
+  theta: number;
+  type: string;
+  factor?: number;
+  lowFreqFactor?: number;
+  highFreqFactor?: number;
+  originalMaxPositions?: number;
+  partialRotaryFactor: number;
+}
+
+function ropeTables(family: Family, cfg: Json, headDim: number): { full: RopeTable; sliding: RopeTable } {
+  const full = ropeTable(ropeParams(family, cfg, 'full'), headDim);
+  const sliding = family === 'gemma3' ? ropeTable(ropeParams(family, cfg, 'sliding'), headDim) : full;
+  return { full, sliding };
+}
+
+/** RoPE settings for one layer type, from rope_parameters (transformers 5; flat or keyed by layer type)
+ *  or rope_theta + rope_scaling (transformers 4; gemma3's local layers use rope_local_base_freq, unscaled). */
+function ropeParams(family: Family, cfg: Json, kind: 'full' | 'sliding'): RopeParams {
+  const d = DEFAULTS[family];
+  const gemma3Local = family === 'gemma3' && kind === 'sliding';
+  const legacyTheta = gemma3Local ? num(cfg.rope_local_base_freq, GEMMA3_LOCAL_ROPE_THETA, 'rope_local_base_freq') : num(cfg.rope_theta, d.ropeTheta, 'rope_theta');
+  let params: Json | null = null;
+  const rp = cfg.rope_parameters;
+  if (isObject(rp)) {
+    if (isObject(rp.full_attention) || isObject(rp.sliding_attention)) {
+      const keyed = kind === 'sliding' ? rp.sliding_attention ?? rp.full_attention : rp.full_attention;
+      params = isObject(keyed) ? keyed : null;
+    } else if (!gemma3Local) {
+      params = rp;
+    }
+  } else if (!gemma3Local && isObject(cfg.rope_scaling)) {
+    params = cfg.rope_scaling;
+  }
+  const p = params ?? {};
+  const type = p.rope_type ?? p.type ?? 'default';
+  if (typeof type !== 'string') throw new ModelFileError('config.json', `rope type ${JSON.stringify(type)} is not a string`, 'Fix rope_parameters / rope_scaling in config.json');
+  return {
+    theta: num(p.rope_theta, legacyTheta, 'rope_theta'),
+    type,
+    factor: optNum(p.factor),
+    lowFreqFactor: optNum(p.low_freq_factor),
+    highFreqFactor: optNum(p.high_freq_factor),
+    originalMaxPositions: optNum(p.original_max_position_embeddings),
+    partialRotaryFactor: num(p.partial_rotary_factor ?? cfg.partial_rotary_factor, 1, 'partial_rotary_factor'),
+  };
+}
+
+/** Inverse frequencies as transformers computes them (float32 steps), then the scaling of the rope type. */
+export function ropeTable(p: RopeParams, headDim: number): RopeTable {
+  const rotaryDim = Math.floor(headDim * p.partialRotaryFactor);
+  const half = rotaryDim >> 1;
+  const base = new Float64Array(half);
+  for (let i = 0; i < half; i++) {
+    const exponent = Math.fround(Math.fround(2 * i) / rotaryDim);
+    base[i] = Math.fround(1 / Math.fround(p.theta ** exponent));
+  }
+  const need = (v: number | undefined, key: string): number => {
+    if (v === undefined) throw new ModelFileError('config.json', `rope type "${p.type}" needs ${key}`, `Add ${key} to the rope settings in config.json`);
+    return v;
+  };
+  let inv: Float64Array = base;
+  switch (p.type) {
+    case 'default':
+    // dynamic NTK only changes the frequencies for sequences longer than max_position_embeddings,
+    // which this tool never evaluates; within them it is the default rope.
+    case 'dynamic':
+      break;
+    case 'linear': {
+      const factor = need(p.factor, 'factor');
+      inv = base.map((f) => f / factor);
+      break;
+    }
+    case 'llama3':
+      inv = llama3InvFreq(base, need(p.factor, 'factor'), need(p.lowFreqFactor, 'low_freq_factor'), need(p.highFreqFactor, 'high_freq_factor'), need(p.originalMaxPositions, 'original_max_position_embeddings'));
+      break;
+    default:
+      throw new UnsupportedModelError(`rope type "${p.type}" is not supported (supported: default, linear, llama3, dynamic)`);
+  }
+  return { invFreq: Float32Array.from(inv), attentionScaling: 1 };
+}
+
+/** Llama 3.1 frequency smoothing: long wavelengths divided by factor, short kept, the band between interpolated. */
+function llama3InvFreq(inv: Float64Array, factor: number, low: number, high: number, oldContext: number): Float64Array {
+  const lowFreqWavelen = oldContext / low;
+  const highFreqWavelen = oldContext / high;
+  return inv.map((f) => {
+    const wavelen = (2 * Math.PI) / f;
+    if (wavelen < highFreqWavelen) return f;
+    if (wavelen > lowFreqWavelen) return f / factor;
+    const smooth = (oldContext / wavelen - low) / (high - low);
+    return ((1 - smooth) * f) / factor + smooth * f;
+  });
+}
+
+// ---- token ids -----------------------------------------------------------------------------------
+
+function tokenId(outer: Json[], gen: Json, key: string, fallback: number | null): number | null {
+  for (const src of [...outer, gen]) {
+    const v = src[key];
+    if (v === undefined || v === null) continue;
+    const id = Array.isArray(v) ? v[0] : v;
+    if (typeof id === 'number' && Number.isInteger(id) && id >= 0) return id;
+    throw new ModelFileError(src === gen ? 'generation_config.json' : 'config.json', `${key} ${JSON.stringify(v)} is not a token id`, `Fix ${key}`);
+  }
+  return fallback;
+}
+
+function eosIds(outer: Json[], gen: Json, fallback: number | null): number[] {
+  for (const src of [...outer, gen]) {
+    const v = src.eos_token_id;
+    if (v === undefined || v === null) continue;
+    const ids = Array.isArray(v) ? v : [v];
+    if (!ids.every((id) => typeof id === 'number' && Number.isInteger(id) && id >= 0)) {
+      throw new ModelFileError(src === gen ? 'generation_config.json' : 'config.json', `eos_token_id ${JSON.stringify(v)} is not a token id or a list of them`, 'Fix eos_token_id');
+    }
+    return [...new Set(ids as number[])];
+  }
+  return fallback === null ? [] : [fallback];
+}
+
+// ---- small readers ------------------------------------------------------------------------------
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function asObject(v: unknown, file: string): Json {
+  if (!isObject(v)) throw new ModelFileError(file, 'is not a JSON object', `Download ${file} again`);
+  return v;
+}
+
+function num(v: unknown, fallback: number, key: string): number {
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ModelFileError('config.json', `${key} ${JSON.stringify(v)} is not a number`, `Fix ${key} in config.json`);
+  return v;
+}
+
+function optNum(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+function firstBool(objs: Json[], key: string): boolean | undefined {
+  for (const o of objs) if (typeof o[key] === 'boolean') return o[key] as boolean;
+  return undefined;
+}
+
+function firstString(objs: Json[], key: string): string | undefined {
+  for (const o of objs) if (typeof o[key] === 'string') return o[key] as string;
+  return undefined;
+}
+
+/** Typed access to config keys with the config class's default when a key is absent or null. */
+class ConfigReader {
+  constructor(readonly cfg: Json) {}
+
+  num(key: string, fallback: number): number {
+    return num(this.cfg[key], fallback, key);
+  }
+
+  /** like num, but an explicit null stays null (e.g. softcapping disabled). */
+  numOrNull(key: string, fallback: number | null): number | null {
+    if (!(key in this.cfg)) return fallback;
+    const v = this.cfg[key];
+    return v === null ? null : this.num(key, 0);
+  }
+
+  int(key: string, fallback: number): number {
+    const v = this.num(key, fallback);
+    if (!Number.isInteger(v) || v <= 0) throw new ModelFileError('config.json', `${key} ${v} is not a positive integer`, `Fix ${key} in config.json`);
+    return v;
+  }
+
+  intOrNull(key: string, fallback: number | null): number | null {
+    if (!(key in this.cfg)) return fallback;
+    return this.cfg[key] === null ? null : this.int(key, 1);
+  }
+
+  bool(key: string, fallback: boolean): boolean {
+    const v = this.cfg[key];
+    if (v === undefined || v === null) return fallback;
+    if (typeof v !== 'boolean') throw new ModelFileError('config.json', `${key} ${JSON.stringify(v)} is not true/false`, `Fix ${key} in config.json`);
+    return v;
+  }
+}

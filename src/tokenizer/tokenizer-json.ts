@@ -88,3 +88,9 @@ export function tokenStringsById(json: TokenizerJson): (string | undefined)[] {
   for (const t of json.added_tokens ?? []) byId[t.id] = t.content;
   return byId;
 }
+
+/** The token a BPE merge of (a, b) produces: a + b, minus b's continuing-subword prefix (as `tokenizers` does). */
+export function mergeResult(model: TokenizerModelJson, a: string, b: string): string {
+  const prefix = model.continuing_subword_prefix ?? '';
+  return prefix && b.startsWith(prefix) ? a + b.slice(prefix.length) : a + b;
+}

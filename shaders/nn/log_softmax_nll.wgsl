@@ -58,9 +58,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   if (lid == 0u) {
     let tgt = targets[row];
     if (tgt >= params.V) {
-      nll[row] = bitcast<f32>(0x7fc00000u);
+      nll[row] = bitcast<f32>(0x7fc00000u | (tgt & 0u)); // runtime NaN (a const NaN is a WGSL error)
     } else {
-      nll[row] = wmax[0] + log(wsum[0]) - logit(base + tgt);
+      nll[row] = (wmax[0] - logit(base + tgt)) + log(wsum[0]); // max - target first: exact, keeps precision at large logits
     }
   }
 }

@@ -108,3 +108,27 @@ describe('checkWeights errors', () => {
     expect(() => checkWeights(GEMMA2, entriesFor(weightTable(GEMMA2), 'I8'))).toThrow(/is stored as I8/);
   });
 });
+
+describe('golden tiny checkpoints of every family (fixtures/goldens, saved by transformers 5.17)', () => {
+  const root = path.resolve(process.cwd(), 'fixtures/goldens');
+  const expected: Record<string, { family: string; kinds: string[]; tied: boolean }> = {
+    'llama-rope3': { family: 'llama', kinds: ['full', 'full'], tied: true },
+    'llama-bias-sharded': { family: 'llama', kinds: ['full', 'full'], tied: false },
+    'mistral-swa': { family: 'mistral', kinds: ['sliding', 'sliding'], tied: true },
+    'qwen2-bf16': { family: 'qwen2', kinds: ['full', 'full'], tied: true },
+    qwen3: { family: 'qwen3', kinds: ['full', 'full'], tied: true },
+    gemma: { family: 'gemma', kinds: ['full', 'full'], tied: true },
+    gemma2: { family: 'gemma2', kinds: ['sliding', 'full'], tied: true },
+    'gemma3-text': { family: 'gemma3', kinds: ['sliding', 'sliding', 'full'], tied: true },
+  };
+  for (const [name, want] of Object.entries(expected)) {
+    it(`${name}: spec as documented, every tensor mapped`, async () => {
+      const dir = path.join(root, name);
+      const spec = parseModelSpec(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')));
+      expect({ family: spec.family, kinds: spec.layerKinds, tied: spec.tiedEmbeddings }).toEqual(want);
+      const ckpt = await openCheckpoint(await openNodeFolder(dir));
+      const refs = checkWeights(spec, ckpt.entries);
+      expect(new Set(refs.map((r) => r.name))).toEqual(new Set(ckpt.entries.keys()));
+    });
+  }
+});

@@ -1,16 +1,15 @@
 // EngineSession: one loaded model on one GPUDevice, driven by the worker or the CLI.
 // Owns the calibration results and at most one pruned preview model at a time.
 import { Gpu } from '../gpu/context';
-import { openCheckpoint, type Checkpoint } from '../io/checkpoint';
+import type { Checkpoint } from '../io/checkpoint';
 import { readJsonFile } from '../io/json-files';
 import type { ModelFiles, OutputFolder } from '../io/source';
 import { bytesPerElement, decodeToF32 } from '../io/dtype-decode';
-import { parseModelSpec } from '../model/spec';
 import type { ModelSpec } from '../model/spec-types';
-import { checkWeights, weightTable, type WeightRef } from '../model/weights';
-import { uploadWeights } from '../model/load';
-import { createScratch, destroyScratch, recordForward, recordLogits, uploadRope, type LoadedModel } from '../model/forward';
-import { argmaxRows } from '../gpu/ops/nll';
+import { weightTable, type WeightRef } from '../model/weights';
+import { openModel } from '../model/open';
+import { createScratch, destroyScratch, recordForward, recordLogits, type LoadedModel } from '../model/forward';
+import { argmaxRows } from '../gpu/ops';
 import { TextTokenizer } from '../tokenizer/text-tokenizer';
 import { pruneTokenizerFiles } from '../tokenizer/prune-tokenizer';
 import { selectVocabulary, type VocabSelection } from '../prune/vocab-select';
@@ -43,7 +42,7 @@ interface Calibration {
 export class EngineSession implements EngineSessionApi {
   private calibration: Calibration | null = null;
   private magnitude: Float64Array[] | null = null;
-  private preview: { key: string; pruned: PrunedModel; tokenizer: TextTokenizer } | null = null;
+  private preview: { key: string; pruned: PrunedModel; tokenizer: TextTokenizer; keptVocab: Uint32Array } | null = null;
   private readonly table: WeightRef[];
 
   constructor(
@@ -200,24 +199,25 @@ export class EngineSession implements EngineSessionApi {
   }
 
   /** The model (and its tokenizer) a request refers to; builds the pruned one on the GPU. */
-  private async modelFor(req: PruneRequest | null): Promise<{ model: LoadedModel; tokenizer: TextTokenizer }> {
-    if (req === null) return { model: this.model, tokenizer: this.tokenizer };
+  private async modelFor(req: PruneRequest | null): Promise<{ model: LoadedModel; tokenizer: TextTokenizer; keptVocab: Uint32Array | null }> {
+    if (req === null) return { model: this.model, tokenizer: this.tokenizer, keptVocab: null };
     const { sel } = await this.selection(req);
     const key = `${this.calibration?.opts.vocabOrder}/${this.calibration?.opts.criterion}/${this.calibration?.opts.closure}/${sel.keptVocab.length}/${req.ffnKeep}`;
     if (this.preview?.key !== key) {
       this.dropPreview();
       const pruned = buildPrunedModel(this.gpu, this.model, sel);
       const files = pruneTokenizerFiles({ ...this.jsons }, sel.keptVocab);
-      this.preview = { key, pruned, tokenizer: TextTokenizer.fromJson(files.tokenizerJson as Json, files.tokenizerConfig as Json | undefined) };
+      const tokenizer = TextTokenizer.fromJson(files.tokenizerJson as Json, files.tokenizerConfig as Json | undefined);
+      this.preview = { key, pruned, tokenizer, keptVocab: sel.keptVocab };
     }
-    return { model: this.preview.pruned.model, tokenizer: this.preview.tokenizer };
+    return { model: this.preview.pruned.model, tokenizer: this.preview.tokenizer, keptVocab: this.preview.keptVocab };
   }
 
   async evaluate(req: PruneRequest | null, text: string, opts: EvalOptions, onProgress?: ProgressFn): Promise<EvalResult> {
-    const { model, tokenizer } = await this.modelFor(req);
+    const { model, tokenizer, keptVocab } = await this.modelFor(req);
     onProgress?.({ phase: 'tokenize', done: 0, total: 1, unit: 'steps' });
     const ids = tokenizer.encode(text);
-    const bosId = opts.bos ? this.bosIdFor(tokenizer, req) : null;
+    const bosId = opts.bos ? this.bosIdFor(keptVocab) : null;
     return evaluateIds(this.gpu, model, ids, (id) => tokenizer.tokenByteLength(id), {
       maxTokens: opts.tokens,
       seq: opts.seq,
@@ -226,12 +226,13 @@ export class EngineSession implements EngineSessionApi {
     });
   }
 
-  private bosIdFor(tokenizer: TextTokenizer, req: PruneRequest | null): number {
+  /** BOS id in the original vocabulary, or renumbered in the pruned one (it is always kept). */
+  private bosIdFor(keptVocab: Uint32Array | null): number {
     const bos = this.spec.bosId;
-    if (bos === null) throw new PruneSettingsError('--bos was asked for, but config.json names no bos_token_id');
-    if (req === null) return bos;
-    const id = tokenizer.tokenId(this.tokenizer.tokenString(bos));
-    if (id === undefined) throw new Error('internal: BOS token was removed by pruning');
+    if (bos === null) throw new PruneSettingsError('BOS was asked for, but config.json names no bos_token_id');
+    if (keptVocab === null) return bos;
+    const id = keptVocab.indexOf(bos);
+    if (id < 0) throw new Error('internal: the BOS token was removed by pruning');
     return id;
   }
 
@@ -365,24 +366,12 @@ export class EngineSession implements EngineSessionApi {
 
 export const openSession: OpenSession = async (device, files, onProgress) => {
   const gpu = new Gpu(device);
-  const config = (await readJsonFile(files, 'config.json', true)) as Json;
-  const generationConfig = (await readJsonFile(files, 'generation_config.json', false)) as Json | undefined;
+  // tokenizer files first: a missing tokenizer.json should fail before minutes of upload
   const tokenizerJson = (await readJsonFile(files, 'tokenizer.json', true)) as Json;
   const tokenizerConfig = (await readJsonFile(files, 'tokenizer_config.json', false)) as Json | undefined;
-  const spec = parseModelSpec(config, generationConfig);
-  const ckpt = await openCheckpoint(files);
-  checkWeights(spec, ckpt.entries);
-  const weights = await uploadWeights(gpu, spec, ckpt, onProgress);
-  const model: LoadedModel = {
-    spec,
-    weights,
-    intermediate: spec.intermediate,
-    vocabSize: spec.vocabSize,
-    invFreqFull: uploadRope(gpu, spec.ropeFull, 'inv_freq full'),
-    invFreqSliding: uploadRope(gpu, spec.ropeSliding, 'inv_freq sliding'),
-  };
   const tokenizer = TextTokenizer.fromJson(tokenizerJson, tokenizerConfig);
-  return new EngineSession(gpu, files, spec, ckpt, model, tokenizer, { config, generationConfig, tokenizerJson, tokenizerConfig });
+  const { ckpt, model, config, generationConfig } = await openModel(gpu, files, onProgress);
+  return new EngineSession(gpu, files, model.spec, ckpt, model, tokenizer, { config, generationConfig, tokenizerJson, tokenizerConfig });
 };
 
 export { utf8Prefix };

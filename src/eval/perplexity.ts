@@ -2,7 +2,7 @@
 // each logits row on the GPU; only one f32 per position comes back.
 import type { Gpu } from '../gpu/context';
 import type { Tensor } from '../gpu/tensor';
-import { logSoftmaxNll } from '../gpu/ops/nll';
+import { logSoftmaxNll } from '../gpu/ops';
 import { createScratch, destroyScratch, recordForward, recordLogits, type LoadedModel } from '../model/forward';
 import type { EvalResult, ProgressFn } from '../engine/types';
 import { accumulateNll, planWindows, summarise, type NllTotals } from './windows';

@@ -2,13 +2,7 @@
 // T tokens = B independent windows of S positions (positions restart at 0 in each).
 import type { Gpu, Recorder } from '../gpu/context';
 import type { Tensor } from '../gpu/tensor';
-import { matmul } from '../gpu/ops/matmul';
-import { rmsNorm } from '../gpu/ops/rmsnorm';
-import { rope } from '../gpu/ops/rope';
-import { attention } from '../gpu/ops/attention';
-import { gatedActivation } from '../gpu/ops/activation';
-import { addInPlace } from '../gpu/ops/elementwise';
-import { embedding } from '../gpu/ops/embedding';
+import { addInPlace, attention, embedding, gatedActivation, matmul, rmsNorm, rope } from '../gpu/ops';
 import type { ModelSpec, RopeTable } from './spec-types';
 import type { LayerWeights, ModelWeights } from './load';
 

@@ -3,7 +3,7 @@
 // split into row chunks (principle 4).
 import type { Gpu } from '../gpu/context';
 import type { Tensor } from '../gpu/tensor';
-import { convertToF32 } from '../gpu/ops/convert';
+import { convertToF32 } from '../gpu/ops';
 import type { Checkpoint } from '../io/checkpoint';
 import { checkSupportedDtype } from '../io/safetensors';
 import type { ModelSpec } from './spec-types';
@@ -50,7 +50,7 @@ export function uploadAsF32(gpu: Gpu, bytes: Uint8Array, dtype: 'F32' | 'F16' | 
   }
   const padded = (bytes.byteLength + 3) & ~3;
   const raw = gpu.device.createBuffer({ label: `${label}.raw`, size: Math.max(4, padded), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-  if (padded === bytes.byteLength) gpu.device.queue.writeBuffer(raw, 0, bytes);
+  if (padded === bytes.byteLength) gpu.device.queue.writeBuffer(raw, 0, bytes as Uint8Array<ArrayBuffer>);
   else {
     const tmp = new Uint8Array(padded);
     tmp.set(bytes);

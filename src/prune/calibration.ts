@@ -4,7 +4,7 @@
 //   sum_t h_{t,j}^2 (act^2). Only these 2 x L x I floats ever come back.
 import type { Gpu } from '../gpu/context';
 import type { Tensor } from '../gpu/tensor';
-import { ffnStats } from '../gpu/ops/ffn-stats';
+import { ffnStats } from '../gpu/ops';
 import { createScratch, destroyScratch, recordForward, type LoadedModel } from '../model/forward';
 import { batchWindows } from '../eval/perplexity';
 import type { ProgressFn } from '../engine/types';

@@ -3,7 +3,7 @@
 // down columns, biases). Attention and norm tensors are shared, not copied.
 import type { Gpu } from '../gpu/context';
 import type { Tensor } from '../gpu/tensor';
-import { gatherCols, gatherRows } from '../gpu/ops/gather';
+import { gatherCols, gatherRows } from '../gpu/ops';
 import type { LayerWeights, ModelWeights, VocabChunk } from '../model/load';
 import type { LoadedModel } from '../model/forward';
 

@@ -28,11 +28,13 @@ async function runCase(T: number, Tk: number, o: AttentionRefOptions, seed: numb
 describe('attention', () => {
   const cases: Array<[string, number, number, AttentionRefOptions]> = [
     ['MHA one sequence', 5, 5, { H: 2, K: 2, E: 8, seqLen: 5, scale: 8 ** -0.5 }],
-    ['GQA 2 sequences, >1 query block', 2 * 70, 2 * 70, { H: 4, K: 2, E: 16, seqLen: 70, scale: 0.25 }],
-    ['softcap + sliding window', 2 * 20, 2 * 20, { H: 2, K: 1, E: 12, seqLen: 20, scale: 0.3, softcap: 5, slidingWindow: 4 }],
-    ['E=64, window larger than the sequence', 33, 33, { H: 2, K: 1, E: 64, seqLen: 33, scale: 0.125, slidingWindow: 100 }],
+    ['GQA 2 sequences, >1 query block', 2 * 70, 2 * 70, { H: 4, K: 2, E: 8, seqLen: 70, scale: 0.25 }],
+    ['softcap + sliding window', 2 * 20, 2 * 20, { H: 2, K: 1, E: 8, seqLen: 20, scale: 0.3, softcap: 5, slidingWindow: 4 }],
+    ['window larger than the sequence', 33, 33, { H: 2, K: 1, E: 8, seqLen: 33, scale: 0.125, slidingWindow: 100 }],
     ['decode: 1 query over a 9-key cache of 12 rows, 2 sequences', 2, 24, { H: 4, K: 2, E: 8, seqLen: 1, kvLen: 9, scale: 0.4 }],
-    ['chunked prefill: 3 queries, kvLen 7, E=128', 3, 10, { H: 2, K: 1, E: 128, seqLen: 3, kvLen: 7, scale: 128 ** -0.5 }],
+    ['decode kernel: 3 queries, kvLen 7, E=128', 3, 10, { H: 2, K: 1, E: 128, seqLen: 3, kvLen: 7, scale: 128 ** -0.5 }],
+    ['decode kernel: kvLen 300 (3 key chunks), softcap, window 200', 2, 2 * 300, { H: 2, K: 1, E: 16, seqLen: 1, kvLen: 300, scale: 0.3, softcap: 4, slidingWindow: 200 }],
+    ['prefill kernel with a cache: 6 queries, kvLen 10, E=128 (2 threads per query)', 6, 12, { H: 2, K: 2, E: 128, seqLen: 6, kvLen: 10, scale: 0.1 }],
   ];
   it.each(cases)('%s matches the CPU reference (tol 2e-5)', async (name, T, Tk, o) => {
     const d = await runCase(T, Tk, o, T + Tk + o.E);

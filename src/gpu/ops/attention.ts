@@ -1,5 +1,6 @@
 // Causal multi-head attention (GQA, softcap, sliding window), prefill and decode.
 import code from '../../../shaders/nn/attention.wgsl?raw';
+import decodeCode from '../../../shaders/nn/attention_decode.wgsl?raw';
 import type { Gpu, Recorder } from '../context';
 import { ShapeError } from '../errors';
 import type { Tensor } from '../tensor';
@@ -26,7 +27,16 @@ export interface AttentionOptions {
   kvLen?: number;
 }
 
-const BQ = 64;
+/** Up to this many queries per sequence use the decode kernel (threads over keys, not queries). */
+export const DECODE_MAX_QUERIES = 4;
+const DECODE_WG = 128;
+const MAX_BKV = 16;
+
+/** Threads per query in the prefill kernel: the smallest divisor of E/4 leaving <= 16 vec4s (64 floats) each. */
+function splitFor(E4: number): number {
+  for (let s = 1; s <= E4; s++) if (E4 % s === 0 && E4 / s <= 16) return s;
+  return E4;
+}
 
 /** out [T, H*E] = softmax(mask(scale q k^T)) v per head; q [T, H*E], k and v [Tk, K*E]. */
 export function attention(gpu: Gpu, rec: Recorder, q: Tensor, k: Tensor, v: Tensor, out: Tensor, opts: AttentionOptions): void {
@@ -52,10 +62,6 @@ export function attention(gpu: Gpu, rec: Recorder, q: Tensor, k: Tensor, v: Tens
   expectDistinct(op, { v: v.buffer, out: out.buffer });
   const window = opts.slidingWindow ?? 0;
   const softcap = opts.softcap ?? 0;
-  // keys staged per block: K and V tiles of BKV x E floats must fit workgroup memory
-  const bkv = Math.max(1, Math.min(32, Math.floor(gpu.limits.maxComputeWorkgroupStorageSize / (2 * E * 4))));
-  const source = code.replace(/const E: u32 = \d+u;/, `const E: u32 = ${E}u;`);
-  const pipeline = gpu.pipeline(`nn/attention/E${E}`, source, { BQ, BKV: bkv });
   const params = uniforms([
     ['u32', H],
     ['u32', K],
@@ -66,5 +72,20 @@ export function attention(gpu: Gpu, rec: Recorder, q: Tensor, k: Tensor, v: Tens
     ['f32', opts.scale],
     ['f32', softcap],
   ]);
-  rec.dispatch(pipeline, [q.buffer, k.buffer, v.buffer, out.buffer], [Math.ceil(seqLen / BQ), H, B], params);
+  const bindings = [q.buffer, k.buffer, v.buffer, out.buffer];
+  const E4 = E / 4;
+  if (seqLen <= DECODE_MAX_QUERIES && E4 <= DECODE_WG && T <= gpu.limits.maxComputeWorkgroupsPerDimension) {
+    rec.dispatch(gpu.pipeline('nn/attention_decode', decodeCode, { WG: DECODE_WG, E4 }), bindings, [T, H], params);
+    return;
+  }
+  const split = splitFor(E4);
+  const bq = split <= 4 ? 64 : Math.max(1, Math.floor(256 / split));
+  // K and V tiles (BKV x E each) plus partial scores (threads x BKV) must fit workgroup memory
+  const bkv = Math.max(1, Math.min(MAX_BKV, Math.floor(gpu.limits.maxComputeWorkgroupStorageSize / (8 * E + 4 * bq * split))));
+  const source = code
+    .replace(/const E: u32 = \d+u;/, `const E: u32 = ${E}u;`)
+    .replace(/const SPLIT: u32 = \d+u;/, `const SPLIT: u32 = ${split}u;`)
+    .replace(/const BKV: u32 = \d+u;/, `const BKV: u32 = ${bkv}u;`);
+  const pipeline = gpu.pipeline(`nn/attention/E${E}/S${split}/B${bkv}`, source, { BQ: bq });
+  rec.dispatch(pipeline, bindings, [Math.ceil(seqLen / bq), H, B], params);
 }

@@ -4,9 +4,10 @@ import type { Gpu, Recorder } from '../context';
 import { ShapeError } from '../errors';
 import type { Tensor } from '../tensor';
 import { dims2 } from './checks';
-import { grid1d, uniforms } from './grid';
+import { foldGroups, uniforms } from './grid';
 
-const WG = 64;
+const COLS = 32; // channels per workgroup
+const LANES = 8; // threads splitting T per channel
 
 /** sumWeighted[j] += sum_t weight[t] h[t,j]^2; sumAll[j] += sum_t h[t,j]^2. h [T, I], weight [T], sums [I]. */
 export function ffnStats(gpu: Gpu, rec: Recorder, h: Tensor, weight: Tensor, sumWeighted: Tensor, sumAll: Tensor): void {
@@ -17,9 +18,9 @@ export function ffnStats(gpu: Gpu, rec: Recorder, h: Tensor, weight: Tensor, sum
   for (const s of [sumWeighted, sumAll]) if (s.shape.length !== 1 || s.shape[0] !== I) throw new ShapeError(op, 'sums must be [I]', shapes);
   if (sumWeighted.buffer === sumAll.buffer) throw new ShapeError(op, 'sumWeighted and sumAll must be separate tensors', shapes);
   rec.dispatch(
-    gpu.pipeline('analysis/ffn_stats', code, { WG }),
+    gpu.pipeline('analysis/ffn_stats', code, { COLS, LANES }),
     [h.buffer, weight.buffer, sumWeighted.buffer, sumAll.buffer],
-    grid1d(gpu, I, WG),
+    foldGroups(gpu, Math.ceil(I / COLS)),
     uniforms([['u32', T], ['u32', I]]),
   );
 }

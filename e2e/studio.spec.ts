@@ -158,6 +158,28 @@ test('drop, calibrate, slide, preview, export zip; CLI agrees with the preview',
   expect(Math.abs(cli.ppl - ppl)).toBeLessThan(1e-3);
   expect(Math.abs(cli.bits_per_byte - bpb)).toBeLessThan(1e-3);
 
+  // Target size: sweep (V', I') pairs on the GPU, draw the front, apply the best with a click.
+  await page.getByTestId('target-size').focus();
+  await page.keyboard.press('ArrowLeft'); // 70% -> 69%
+  await page.getByTestId('find-best').click();
+  const sweepTable = page.getByTestId('sweep-table');
+  await expect(sweepTable).toBeVisible({ timeout: 180_000 });
+  const bestRow = sweepTable.locator('tr.best');
+  await expect(bestRow).toHaveCount(1);
+  const [bestV, bestI] = (await bestRow.locator('td').allTextContents()).slice(0, 2).map(Number);
+  if (!(await bestRow.getByRole('button').isDisabled())) await bestRow.getByRole('button').click();
+  await expect(vocab).toHaveValue(String(bestV));
+  await expect(ffn).toHaveValue(String(bestI));
+  await page.screenshot({ path: join(RESULTS, 'studio-4-sweep.png'), fullPage: true });
+
+  // Settings survive a reload (localStorage), the model does not need to.
+  await page.reload();
+  const stored = await page.evaluate(() => localStorage.getItem('compact-studio.settings'));
+  const settings = JSON.parse(stored ?? '{}').state.settings;
+  expect(settings.calibration.samples).toBe(CAL_SAMPLES);
+  expect(settings.eval).toEqual({ tokens: EVAL_TOKENS, seq: EVAL_SEQ });
+  expect(settings.sliders.vocabKeep).toBe(bestV);
+
   expect(foreign, 'requests beyond the page origin').toEqual([]);
   expect(consoleErrors.filter((e) => !/favicon/i.test(e))).toEqual([]);
 });

@@ -21,7 +21,9 @@ export function PreviewPanel() {
   const prompt = useStudio((s) => s.settings.prompt);
   const maxNew = useStudio((s) => s.settings.maxNewTokens);
   const preview = useStudio((s) => s.preview);
+  const sliders = useStudio((s) => s.settings.sliders);
   if (!hasPlan) return null;
+  const stale = preview.forRequest != null && (preview.forRequest.vocabKeep !== sliders.vocabKeep || preview.forRequest.ffnKeep !== sliders.ffnKeep);
   const { runPreview, updateEval, updateSettings } = studioStore.getState();
   const running = preview.status === 'running';
   const { original, pruned } = preview;
@@ -54,6 +56,11 @@ export function PreviewPanel() {
           {running ? preview.step : `Held-out text: ${HELDOUT_TEXT}, first ${evalOpts.tokens} tokens in windows of ${evalOpts.seq}, no BOS.`}
         </span>
       </div>
+      {stale && !running && (
+        <p className="note" data-testid="preview-stale">
+          The sliders changed since this preview; press Preview to measure the new split.
+        </p>
+      )}
       {original && (
         <table className="table compare" data-testid="preview-table" data-tokens={preview.evalOptions?.tokens} data-seq={preview.evalOptions?.seq}>
           <thead>

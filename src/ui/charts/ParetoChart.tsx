@@ -29,7 +29,7 @@ export function ParetoChart({ points, front, best, targetParams, onPick }: Props
             cursor={{ strokeDasharray: '3 3' }}
             formatter={(v, n) => (n === 'params' ? formatCount(Number(v)) : Number(v).toFixed(4))}
           />
-          {targetParams != null && <ReferenceLine x={targetParams} stroke="#999" strokeDasharray="4 4" label={{ value: 'target', fontSize: 11, position: 'top' }} />}
+          {targetParams != null && <ReferenceLine x={targetParams} stroke="#999" strokeDasharray="4 4" label={{ value: 'target', fontSize: 11, position: 'insideTopLeft' }} />}
           <Scatter name="other splits" data={others} fill="#b8c2cc" onClick={(d, i) => pick(d, i, others)} cursor="pointer" isAnimationActive={false} />
           <Scatter name="Pareto front" data={front} fill="#2f6fbd" line={{ stroke: '#2f6fbd' }} onClick={(d, i) => pick(d, i, front)} cursor="pointer" isAnimationActive={false} />
           {best && <Scatter name="best" data={[best]} fill="#d1495b" shape="star" legendType="star" onClick={() => onPick(best)} cursor="pointer" isAnimationActive={false} />}

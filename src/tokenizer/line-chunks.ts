@@ -52,8 +52,7 @@ function isSingleCharReplace(n: ComponentJson): boolean {
 
 /** Copy of the tokenizer with the prefix '▁' switched off (Prepend dropped, Metaspace prepend_scheme "never"). */
 function withoutPrefix(json: TokenizerJson): TokenizerJson {
-  const copy = structuredClone(json);
-  copy.normalizer = dropPrepend(copy.normalizer ?? null);
+  const copy: TokenizerJson = { ...json, normalizer: dropPrepend(json.normalizer ?? null) }; // shallow: only these two change
   if (copy.pre_tokenizer?.type === 'Metaspace') {
     copy.pre_tokenizer = { ...copy.pre_tokenizer, prepend_scheme: 'never', add_prefix_space: false };
   }

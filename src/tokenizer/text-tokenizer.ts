@@ -5,6 +5,7 @@
 // (text-tokenizer.test.ts): same ids for whole corpora, no special tokens added.
 import { Tokenizer } from '@huggingface/tokenizers';
 import { CHAR_TO_BYTE, isByteFallbackToken } from './byte-level';
+import { adaptForLibrary } from './library-compat';
 import { planLineChunking, splitAfterNewlines, type ChunkPlan } from './line-chunks';
 import type { TokenizerJson } from './tokenizer-json';
 import { isByteLevel, tokenStringsById, tokenizerVocabSize } from './tokenizer-json';
@@ -25,16 +26,26 @@ export class TextTokenizer {
   /** number of ids (model vocab + added tokens) = rows of the embedding it fits. */
   readonly vocabSize: number;
   private readonly whole: Tokenizer;
-  private readonly continuation: Tokenizer | null;
+  /** JSON of the no-prefix tokenizer for chunks after the first (null: never chunk). */
+  private readonly continuationJson: TokenizerJson | null;
+  private continuation: Tokenizer | null = null; // built on first chunked encode
+  private readonly config: Record<string, unknown>;
   private readonly addedContents: string[];
   private readonly strings: (string | undefined)[];
   /** bytes of text each id stands for (see tokenByteLength). */
   private readonly byteLengths: Uint32Array;
 
+  /** settings rewritten for @huggingface/tokenizers (see library-compat.ts). */
+  readonly compatChanges: string[];
+
   private constructor(json: TokenizerJson, config: Record<string, unknown>) {
+    const adapted = adaptForLibrary(json);
+    this.compatChanges = adapted.changes;
+    json = adapted.json;
     this.whole = new Tokenizer(json, config);
     const plan: ChunkPlan = planLineChunking(json, config);
-    this.continuation = plan.ok ? new Tokenizer(plan.continuation, config) : null;
+    this.continuationJson = plan.ok ? plan.continuation : null;
+    this.config = config;
     this.addedContents = (json.added_tokens ?? []).map((t) => t.content);
     this.vocabSize = tokenizerVocabSize(json);
     this.strings = tokenStringsById(json);
@@ -51,12 +62,14 @@ export class TextTokenizer {
 
   /** ids of `text`, no special tokens added (no BOS/EOS from the post-processor). */
   encode(text: string): number[] {
-    if (!this.continuation || text.length <= CHUNK_CHARS || this.addedContents.some((c) => text.includes(c))) {
+    if (!this.continuationJson || text.length <= CHUNK_CHARS || this.addedContents.some((c) => text.includes(c))) {
       return this.encodeWith(this.whole, text);
     }
+    this.continuation ??= new Tokenizer(this.continuationJson, this.config);
+    const continuation = this.continuation;
     const ids: number[] = [];
     splitAfterNewlines(text, CHUNK_CHARS).forEach((chunk, i) => {
-      for (const id of this.encodeWith(i === 0 ? this.whole : this.continuation!, chunk)) ids.push(id);
+      for (const id of this.encodeWith(i === 0 ? this.whole : continuation, chunk)) ids.push(id);
     });
     return ids;
   }

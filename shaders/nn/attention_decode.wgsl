@@ -1,9 +1,11 @@
 // Attention for a few queries per sequence over a KV cache (decode): same layout and masking as
 // attention.wgsl. One workgroup per (query row, head); the WG threads take WG keys at a time
-// (one score each), the chunk's softmax weights meet in workgroup memory, then thread e
-// accumulates output vec4 e over the chunk's values (reads coalesced across threads).
+// (one score each), the chunk's softmax weights meet in workgroup memory, then G = WG / E4 groups
+// of E4 threads each accumulate every G-th value row (thread e of a group owns output vec4 e, so
+// reads coalesce), and the group partials are summed.
 override WG: u32 = 128;
 override E4: u32 = 16; // head dim / 4 (<= WG)
+override G: u32 = WG / E4;
 const NEG: f32 = -3.0e38;
 
 struct Params { H: u32, K: u32, seqLen: u32, kvLen: u32, cacheRows: u32, window: u32, scale: f32, softcap: f32 }
@@ -17,6 +19,7 @@ struct Params { H: u32, K: u32, seqLen: u32, kvLen: u32, cacheRows: u32, window:
 var<workgroup> qs: array<vec4f, E4>;
 var<workgroup> scores: array<f32, WG>;
 var<workgroup> weights: array<f32, WG>;
+var<workgroup> accPart: array<vec4f, WG>;
 
 fn safe_tanh(x: f32) -> f32 {
   let t = exp(-2.0 * abs(x));
@@ -59,18 +62,24 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var jj = 0u; jj < WG; jj++) { chunkMax = max(chunkMax, scores[jj]); }
     weights[lid] = select(0.0, exp(s - chunkMax), s != NEG);
     workgroupBarrier();
-    let corr = exp(m - chunkMax);
-    m = chunkMax;
     let n = min(WG, pos + 1u - c0);
-    var sum = 0.0;
-    var chunkAcc = vec4f(0.0);
-    for (var jj = 0u; jj < n; jj++) {
-      let p = weights[jj];
-      sum += p;
-      if (lid < E4) { chunkAcc += p * v[(kvBase + c0 + jj) * kvStride4 + kvh * E4 + lid]; }
+    let g = lid / E4;
+    var part = vec4f(0.0);
+    if (g < G) {
+      for (var jj = g; jj < n; jj += G) { part += weights[jj] * v[(kvBase + c0 + jj) * kvStride4 + kvh * E4 + lid % E4]; }
     }
-    l = l * corr + sum;
-    acc = acc * corr + chunkAcc;
+    accPart[lid] = part;
+    workgroupBarrier();
+    if (lid < E4) {
+      let corr = exp(m - chunkMax);
+      var sum = 0.0;
+      for (var jj = 0u; jj < n; jj++) { sum += weights[jj]; }
+      var chunkAcc = vec4f(0.0);
+      for (var gg = 0u; gg < G; gg++) { chunkAcc += accPart[gg * E4 + lid]; }
+      l = l * corr + sum;
+      acc = acc * corr + chunkAcc;
+    }
+    m = chunkMax;
     workgroupBarrier();
   }
   if (lid < E4) { out[(row * H + h) * E4 + lid] = acc / l; }

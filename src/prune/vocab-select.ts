@@ -73,7 +73,8 @@ export function selectVocabulary(input: VocabSelectionInput): VocabSelection {
   const vocabSize = Math.max(strings.length, configRows); // V (embedding rows)
   const always = alwaysKeptTokens(json, input.tokenizerConfig, input.generationConfig, input.config);
   const { keep } = input;
-  if (!Number.isInteger(keep) || keep > vocabSize) throw new VocabularyTooLargeError(keep, vocabSize);
+  if (!Number.isInteger(keep)) throw new RangeError(`V' must be a whole number of tokens, got ${keep}.`);
+  if (keep > vocabSize) throw new VocabularyTooLargeError(keep, vocabSize);
   if (keep < always.size) throw new VocabularyTooSmallError(keep, always.size);
 
   const kept = new Uint8Array(vocabSize);

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { benchMatmul } from './bench-matmul';
-import { TensorTooLargeError } from './errors';
+import { Gpu } from './context';
+import { acquireDevice } from './device';
+import { DeviceLostError, TensorTooLargeError } from './errors';
+import { nodeGpu } from './node-device';
 import { scaleInPlace } from './ops/elementwise';
 import { testGpu } from './ops/test-utils';
 import { numel } from './tensor';
@@ -36,6 +39,16 @@ describe('Gpu context', () => {
     rec2.submit();
     for (let i = 0; i < xs.length; i += 13) expect(Array.from(await gpu.read(xs[i]))).toEqual([2 * i, 4 * i, 6 * i]);
     expect(rec.dispatchCount).toBe(40);
+  });
+
+  it('throws DeviceLostError after the device is lost', async () => {
+    const { device, lost } = await acquireDevice(await nodeGpu());
+    const gpu = new Gpu(device);
+    device.destroy();
+    await lost;
+    await Promise.resolve(); // let Gpu's own lost handler run
+    expect(() => gpu.tensor([4], 't')).toThrow(DeviceLostError);
+    expect(() => gpu.recorder()).toThrow(/device lost/);
   });
 
   it('caches pipelines by key and override constants', async () => {

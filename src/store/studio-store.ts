@@ -41,6 +41,8 @@ export interface StudioData {
 }
 
 export interface StudioActions {
+  /** Checks WebGPU in the worker at start-up; a failure becomes the page's error. */
+  probeGpu(): Promise<void>;
   loadModel(label: string, files: DroppedFile[]): Promise<void>;
   reloadModel(): Promise<void>;
   updateSettings(patch: Partial<Omit<Settings, 'calibration' | 'eval' | 'sliders'>>): void;
@@ -166,6 +168,15 @@ export function createStudioStore(deps: StudioDeps): StoreApi<StudioState> {
 
         return {
           ...initialData(DEFAULT_SETTINGS),
+
+          async probeGpu() {
+            try {
+              const device = await client().call('probe', {});
+              set((s) => ({ model: { ...s.model, device: s.model.device ?? device } }));
+            } catch (e) {
+              fail(e);
+            }
+          },
 
           async loadModel(label, files) {
             lastFiles = { label, files };

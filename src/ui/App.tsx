@@ -13,13 +13,8 @@ import { TradeoffPanel } from './TradeoffPanel';
 
 export function App() {
   useEffect(() => {
-    if (!('gpu' in navigator)) {
-      studioStore.getState().reportError({
-        kind: 'no-webgpu',
-        message: 'This browser does not expose WebGPU (navigator.gpu is missing).',
-        fix: 'Use Chrome or Edge 113 or newer (on Linux start Chromium with --enable-unsafe-webgpu), or use the command-line tool.',
-      });
-    }
+    // The worker acquires the device now, so "no WebGPU" or "no adapter" shows before any drop.
+    void studioStore.getState().probeGpu();
   }, []);
   return (
     <>

@@ -45,6 +45,9 @@ type Handler<K extends CallName> = (args: CallArgs<K>, progress: (p: Progress) =
 type Handlers = { [K in CallName]: Handler<K> };
 
 const handlers: Handlers = {
+  async probe() {
+    return (await ensureDevice()).info;
+  },
   async open({ label, files }, progress) {
     session?.dispose();
     session = null;

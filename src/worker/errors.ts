@@ -10,7 +10,7 @@ export function toWorkerError(err: unknown): WorkerError {
     return { kind: 'file', message: `${err.file}: ${err.problem}`, fix: err.fix, file: err.file };
   }
   if (err instanceof GpuUnavailableError) {
-    return { kind: 'no-webgpu', message: err.message, fix: 'Open the studio in Chrome or Edge 113+ with WebGPU enabled, or use the command-line tool.' };
+    return { kind: 'no-webgpu', message: err.message, fix: 'Use Chrome or Edge 113+ with hardware acceleration on (on Linux start Chromium with --enable-unsafe-webgpu), or run the command-line tool in Node.' };
   }
   if (err instanceof UnsupportedModelError) {
     return { kind: 'unsupported', message: err.message, fix: 'Drop a Llama, Mistral, Qwen2/3 or Gemma causal LM folder (config.json, tokenizer.json, *.safetensors).' };

@@ -15,6 +15,8 @@ export interface DroppedFile {
 
 /** Every call the worker answers: its arguments and its result. */
 export interface Calls {
+  /** Acquires the GPU device early so a missing or unusable adapter is reported before any drop. */
+  probe: { args: Record<string, never>; result: DeviceInfo };
   open: { args: { label: string; files: DroppedFile[] }; result: { summary: ModelSummary; device: DeviceInfo } };
   calibrate: { args: { text: string; opts: CalibrationOptions }; result: CalibrationSummary };
   plan: { args: PruneRequest; result: PlanSummary };

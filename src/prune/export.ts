@@ -90,8 +90,16 @@ export async function exportPrunedFolder(
   const { spec, ckpt } = input;
   const refs = new Map(weightTable(spec, new Set(ckpt.entries.keys())).map((r) => [r.name, r]));
   const tensors = [...ckpt.entries.values()].map((e) => prunedTensor(ckpt, e, refs.get(e.name), sel));
+  const sizes = new Map<string, number>();
+  const counting: OutputFolder = {
+    async create(name) {
+      const sink = await out.create(name);
+      sizes.set(name, 0);
+      return { write: async (c) => { sizes.set(name, sizes.get(name)! + c.byteLength); await sink.write(c); }, close: () => sink.close() };
+    },
+  };
   const written: { name: string; size: number }[] = [];
-  const weights = await writeSafetensors(out, tensors, {
+  await writeSafetensors(counting, tensors, {
     maxShardBytes: opts.maxShardBytes,
     onProgress: (done, total) => opts.onProgress?.({ phase: 'export', done, total, unit: 'bytes' }),
   });
@@ -115,7 +123,8 @@ export async function exportPrunedFolder(
   if (input.files.get('tokenizer.model')) {
     notes.push('tokenizer.model (SentencePiece) was not copied: it would still hold the removed tokens; tokenizer.json is the pruned tokenizer.');
   }
-  const weightFiles = weights.files.map((name) => ({ name, size: 0 }));
+  const writtenNames = new Set(written.map((f) => f.name));
+  const weightFiles = [...sizes].filter(([name]) => !writtenNames.has(name)).map(([name, size]) => ({ name, size }));
   return { files: [...weightFiles, ...written], notes };
 }
 

@@ -75,6 +75,7 @@ test('drop, calibrate, slide, preview, export zip; CLI agrees with the preview',
   await expect(card).toBeVisible({ timeout: 120_000 });
   await expect(card).toContainText('512'); // vocabulary
   await expect(card).toContainText('172'); // FFN
+  await expect(page.getByTestId('error')).toHaveCount(0); // WebGPU probe and load both succeeded
   await page.screenshot({ path: join(RESULTS, 'studio-1-model.png'), fullPage: true });
 
   await page.getByTestId('cal-samples').fill(String(CAL_SAMPLES));

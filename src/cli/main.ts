@@ -8,6 +8,7 @@ import { utf8Prefix } from '../eval/windows';
 import type { CalibrationOptions, Criterion, VocabOrder } from '../engine/types';
 import { UsageError, optionalNumber, parseFlags, requireString, type Flags } from './args';
 import { runBench } from './bench';
+import { runBenchGpu } from './bench-gpu';
 
 const USAGE = `compact-studio <command> [flags]
 
@@ -19,6 +20,8 @@ const USAGE = `compact-studio <command> [flags]
          [--vocab-order id|frequency] [--criterion common-act2|act2|magnitude] [--no-closure]
          [--samples N] [--sample-tokens N] --out DIR [--json]
   bench  [--models DIR,DIR,...] [--json FILE]   speed on this machine
+  bench-gpu --model DIR [--samples 16 --seq 512 --reps 5 --warmup 2]
+         engine speed at a model's real shapes with random ids (no tokenizer needed)
 `;
 
 async function session(dir: string, quiet: boolean): Promise<EngineSession> {
@@ -119,6 +122,7 @@ async function main(argv: string[]): Promise<number> {
       case 'eval': await cmdEval(rest); break;
       case 'prune': await cmdPrune(rest); break;
       case 'bench': await runBench(rest); break;
+      case 'bench-gpu': await runBenchGpu(rest); break;
       case undefined: case '-h': case '--help': console.log(USAGE); return cmd ? 0 : 2;
       default: throw new UsageError(`unknown command '${cmd}'`);
     }

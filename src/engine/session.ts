@@ -319,7 +319,11 @@ export class EngineSession implements EngineSessionApi {
       this.gpu.destroy(logits);
       this.gpu.destroy(next);
     }
-    return tokenizer.decode([...ids.subarray(promptIds.length, len)]);
+    // decode prompt + continuation and cut the prompt's text: decoding the new ids alone
+    // would lose a leading space (SentencePiece '▁' is stripped at the start of a decode)
+    const full = tokenizer.decode([...ids.subarray(0, len)]);
+    const head = tokenizer.decode(promptIds);
+    return full.startsWith(head) ? full.slice(head.length) : tokenizer.decode([...ids.subarray(promptIds.length, len)]);
   }
 
   async sweep(targetParams: number, heldOut: string, opts: EvalOptions, onProgress?: ProgressFn): Promise<SweepPoint[]> {

@@ -7,8 +7,13 @@ import { createScratch, destroyScratch, recordForward, recordLogits, type Loaded
 import type { EvalResult, ProgressFn } from '../engine/types';
 import { accumulateNll, planWindows, summarise, type NllTotals } from './windows';
 
-/** Tokens per forward batch: activations [T, max(I, H*E, D)] within ~budget bytes. */
-export function batchWindows(m: LoadedModel, seqLen: number, budgetBytes = 256 << 20): number {
+/** Activation budget for one batch: half a storage binding (512 MB on SwiftShader, 1 GB on an H200). */
+export function activationBudget(gpu: Gpu): number {
+  return Math.max(64 << 20, Math.min(gpu.limits.maxStorageBufferBindingSize, 2 ** 31) / 2);
+}
+
+/** Windows per forward batch: activations [T, max(I, H*E, D)] within ~budget bytes. */
+export function batchWindows(m: LoadedModel, seqLen: number, budgetBytes: number): number {
   const { hidden: D, heads: H, headDim: E } = m.spec;
   const widest = Math.max(m.intermediate, H * E, D);
   const perToken = 4 * (3 * widest + 6 * D + 4 * H * E);
@@ -37,7 +42,7 @@ export async function evaluateIds(
 ): Promise<EvalResult> {
   const plan = planWindows(tokens, opts.maxTokens, opts.seq, opts.bosId);
   const S = plan.seqLen;
-  const B = Math.min(plan.windows, batchWindows(m, S));
+  const B = Math.min(plan.windows, batchWindows(m, S, activationBudget(gpu)));
   const V = m.vocabSize;
   const totals: NllTotals = { sumNll: 0, predicted: 0, bytes: 0 };
   const s = createScratch(gpu, m, B * S);

@@ -9,7 +9,7 @@ export async function forwardLogits(gpu: Gpu, m: LoadedModel, ids: Uint32Array, 
   const hidden = gpu.tensor([T, m.spec.hidden], 'hidden');
   const logits = gpu.tensor([T, m.vocabSize], 'logits');
   try {
-    gpu.device.queue.writeBuffer(s.ids, 0, ids);
+    gpu.device.queue.writeBuffer(s.ids, 0, ids as Uint32Array<ArrayBuffer>);
     const rec = gpu.recorder('logits');
     recordForward(gpu, rec, m, s, seqLen);
     recordLogits(gpu, rec, m, s, 0, hidden, logits);

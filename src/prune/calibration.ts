@@ -6,7 +6,7 @@ import type { Gpu } from '../gpu/context';
 import type { Tensor } from '../gpu/tensor';
 import { ffnStats } from '../gpu/ops';
 import { createScratch, destroyScratch, recordForward, type LoadedModel } from '../model/forward';
-import { batchWindows } from '../eval/perplexity';
+import { activationBudget, batchWindows } from '../eval/perplexity';
 import type { ProgressFn } from '../engine/types';
 
 export class CalibrationTextError extends Error {
@@ -62,7 +62,7 @@ export async function activationScores(
 ): Promise<ActivationScores> {
   const S = cal.seqLen;
   // B divides the sample count, so no batch carries padding windows (they would enter act2).
-  const maxB = Math.min(cal.samples, batchWindows(m, S));
+  const maxB = Math.min(cal.samples, batchWindows(m, S, activationBudget(gpu)));
   let B = maxB;
   while (cal.samples % B !== 0) B--;
   const T = B * S;

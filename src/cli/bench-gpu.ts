@@ -1,0 +1,96 @@
+// `compact-studio bench-gpu --model DIR`: engine speed at a model's real shapes, no
+// tokenizer needed (random ids), for big GPUs: load MB/s, one calibration pass of
+// [samples, seq] (median of reps after warm-ups), eval tokens/s with the LM head and
+// fused NLL, and the TFLOP/s of the model's largest matmuls.
+import { acquireDevice } from '../gpu/device';
+import { nodeGpu } from '../gpu/node-device';
+import { Gpu } from '../gpu/context';
+import { benchMatmul } from '../gpu/bench-matmul';
+import { openNodeFolder } from '../io/node-files';
+import { openModel } from '../model/open';
+import { activationScores } from '../prune/calibration';
+import { evaluateIds } from '../eval/perplexity';
+import { optionalNumber, parseFlags, requireString } from './args';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Deterministic pseudo-random ids (xorshift32). */
+function randomIds(n: number, V: number, seed = 1234): Uint32Array {
+  const out = new Uint32Array(n);
+  let x = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    out[i] = x % V;
+  }
+  return out;
+}
+
+export async function runBenchGpu(argv: string[]): Promise<void> {
+  const f = parseFlags(argv, {
+    model: { type: 'string' }, samples: { type: 'string' }, seq: { type: 'string' }, reps: { type: 'string' }, warmup: { type: 'string' },
+  });
+  const dir = requireString(f, 'model');
+  const samples = optionalNumber(f, 'samples', 16, (n) => Number.isInteger(n) && n > 0, 'a whole number > 0');
+  const seq = optionalNumber(f, 'seq', 512, (n) => Number.isInteger(n) && n > 1, 'a whole number > 1');
+  const reps = optionalNumber(f, 'reps', 5, (n) => Number.isInteger(n) && n > 0, 'a whole number > 0');
+  const warmup = optionalNumber(f, 'warmup', 2, (n) => Number.isInteger(n) && n >= 0, 'a whole number >= 0');
+  const { device, info } = await acquireDevice(await nodeGpu(), (e) => console.error(`WebGPU error: ${e.message}`));
+  const gpu = new Gpu(device);
+  const files = await openNodeFolder(dir);
+  const t0 = performance.now();
+  const { model, ckpt } = await openModel(gpu, files);
+  const loadS = (performance.now() - t0) / 1000;
+  const spec = model.spec;
+  const T = samples * seq;
+  const ids = randomIds(T, spec.vocabSize);
+  // COMPACT's mask: tokens kept in the pruned vocabulary (here: ids below 70% of V, as the PyTorch script)
+  const mask = new Uint8Array(spec.vocabSize);
+  mask.fill(1, 0, Math.floor(spec.vocabSize * 0.7));
+  const cal = { ids, samples, seqLen: seq };
+  const calibMs: number[] = [];
+  for (let i = 0; i < warmup + reps; i++) {
+    const s = performance.now();
+    await activationScores(gpu, model, cal, mask);
+    if (i >= warmup) calibMs.push(performance.now() - s);
+  }
+  const evalMs: number[] = [];
+  for (let i = 0; i < Math.max(1, warmup) + reps; i++) {
+    const s = performance.now();
+    await evaluateIds(gpu, model, ids, () => 1, { maxTokens: T, seq, bosId: null });
+    if (i >= Math.max(1, warmup)) evalMs.push(performance.now() - s);
+  }
+  const { hidden: D, intermediate: I, vocabSize: V, heads: H, kvHeads: K, headDim: E, layers: L } = spec;
+  // matmul FLOPs of one calibration pass (no LM head), attention excluded as in the PyTorch script
+  const layerWeights = D * (H * E + 2 * K * E) + H * E * D + 3 * D * I;
+  const calibFlops = 2 * T * L * layerWeights;
+  const evalFlops = calibFlops + 2 * T * V * D;
+  const mm = await benchMatmul(gpu, [
+    { T, N: I, K: D },
+    { T, N: D, K: I },
+    { T: 512, N: Math.min(V, 65536), K: D },
+  ]);
+  const calib = median(calibMs);
+  const ev = median(evalMs);
+  const result = {
+    model: dir.split('/').filter(Boolean).pop(),
+    device: `${info.vendor} ${info.architecture} ${info.description}`.trim(),
+    params: [...ckpt.entries.values()].reduce((a, e) => a + e.shape.reduce((x, y) => x * y, 1), 0),
+    weight_bytes: ckpt.totalBytes,
+    load_s: loadS,
+    load_mb_s: ckpt.totalBytes / 1e6 / loadS,
+    batch: [samples, seq],
+    calib_ms: calib,
+    calib_tokens_s: (T / calib) * 1000,
+    calib_tflop_s: calibFlops / (calib / 1000) / 1e12,
+    eval_ms: ev,
+    eval_tokens_s: (T / ev) * 1000,
+    eval_tflop_s: evalFlops / (ev / 1000) / 1e12,
+    matmuls: mm.map((r) => ({ T: r.T, N: r.N, K: r.K, ms: r.ms, tflop_s: r.tflops })),
+    calib_ms_all: calibMs,
+  };
+  console.log(JSON.stringify(result));
+  device.destroy();
+}

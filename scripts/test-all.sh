@@ -12,5 +12,5 @@ fi
 npm ci --no-audit --no-fund
 npx tsc --noEmit -p tsconfig.json
 npx vitest run
-npx vite build
+# Playwright builds the production bundle itself (its webServer: vite build + vite preview)
 npx playwright test

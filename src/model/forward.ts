@@ -69,6 +69,8 @@ export function view(t: Tensor, shape: number[]): Tensor {
 export interface ForwardHooks {
   /** called with h = act(gate x) * (up x), [T, I], for every layer, inside the same recorder. */
   onFfnIntermediate?: (layer: number, h: Tensor, rec: Recorder) => void;
+  /** called with the residual stream x [T, D] after layer `layer` (-1: after the embedding, the input of layer 0). */
+  onLayerOutput?: (layer: number, x: Tensor, rec: Recorder) => void;
 }
 
 function embed(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch): void {
@@ -136,10 +138,12 @@ function copyTensor(rec: Recorder, src: Tensor, dst: Tensor, count: number): voi
 export function recordForward(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, seqLen: number, hooks?: ForwardHooks, finalNorm = true): void {
   if (s.T % seqLen !== 0) throw new Error(`forward: T=${s.T} is not a multiple of the window length ${seqLen}`);
   embed(gpu, rec, m, s);
+  hooks?.onLayerOutput?.(-1, s.x, rec);
   for (let l = 0; l < m.spec.layers; l++) {
     const w = m.weights.layers[l];
     attentionBlock(gpu, rec, m, s, l, w, seqLen);
     ffnBlock(gpu, rec, m, s, l, w, hooks);
+    hooks?.onLayerOutput?.(l, s.x, rec);
   }
   if (finalNorm) rmsNorm(gpu, rec, s.x, m.weights.finalNorm, s.xn, { eps: m.spec.rmsEps, plusOne: m.spec.normPlusOne });
 }

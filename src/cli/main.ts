@@ -8,6 +8,7 @@ import { utf8Prefix } from '../eval/windows';
 import type { CalibrationOptions, Criterion, VocabOrder } from '../engine/types';
 import { UsageError, optionalNumber, parseFlags, requireString, type Flags } from './args';
 import { runBench } from './bench';
+import { BENCH_QUALITY_USAGE, runBenchQuality } from './bench-quality';
 import { runBenchGpu } from './bench-gpu';
 
 const USAGE = `compact-studio <command> [flags]
@@ -22,6 +23,7 @@ const USAGE = `compact-studio <command> [flags]
   bench  [--models DIR,DIR,...] [--json FILE]   speed on this machine
   bench-gpu --model DIR [--samples 16 --seq 512 --reps 5 --warmup 2]
          engine speed at a model's real shapes with random ids (no tokenizer needed)
+${BENCH_QUALITY_USAGE}
 `;
 
 async function session(dir: string, quiet: boolean): Promise<EngineSession> {
@@ -84,6 +86,7 @@ async function cmdPrune(argv: string[]): Promise<void> {
   const { vocabSize: V, intermediate: I } = s.spec;
   const vocabKeep = ratioOrCount(f, 'vocab-keep', 'vocab-ratio', V);
   const ffnKeep = ratioOrCount(f, 'ffn-keep', 'ffn-ratio', I);
+  s.planSummary({ vocabKeep, ffnKeep }); // V' >= the always-kept set, I' in range: fail before calibrating
   const cal = await s.calibrate(calibText, opts);
   const summary = await s.exportPruned({ vocabKeep, ffnKeep }, await nodeOutputFolder(out));
   const result = {
@@ -122,6 +125,7 @@ async function main(argv: string[]): Promise<number> {
       case 'eval': await cmdEval(rest); break;
       case 'prune': await cmdPrune(rest); break;
       case 'bench': await runBench(rest); break;
+      case 'bench-quality': await runBenchQuality(rest); break;
       case 'bench-gpu': await runBenchGpu(rest); break;
       case undefined: case '-h': case '--help': console.log(USAGE); return cmd ? 0 : 2;
       default: throw new UsageError(`unknown command '${cmd}'`);

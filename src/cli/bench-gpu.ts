@@ -31,6 +31,7 @@ function randomIds(n: number, V: number, seed = 1234): Uint32Array {
 export async function runBenchGpu(argv: string[]): Promise<void> {
   const f = parseFlags(argv, {
     model: { type: 'string' }, samples: { type: 'string' }, seq: { type: 'string' }, reps: { type: 'string' }, warmup: { type: 'string' },
+    scaling: { type: 'boolean' },
   });
   const dir = requireString(f, 'model');
   const samples = optionalNumber(f, 'samples', 16, (n) => Number.isInteger(n) && n > 0, 'a whole number > 0');
@@ -72,6 +73,21 @@ export async function runBenchGpu(argv: string[]): Promise<void> {
     { T, N: D, K: I },
     { T: 512, N: Math.min(V, 65536), K: D },
   ]);
+  // how calibration cost grows with tokens: 4 sizes, [n, seq] each, median of `reps`
+  const scaling: { tokens: number; ms: number; tokens_s: number }[] = [];
+  if (f.scaling) {
+    for (const n of [samples / 8, samples / 4, samples / 2, samples].filter((n) => Number.isInteger(n) && n >= 1)) {
+      const part = { ids: ids.subarray(0, n * seq), samples: n, seqLen: seq };
+      const times: number[] = [];
+      for (let i = 0; i < reps + 1; i++) {
+        const s = performance.now();
+        await activationScores(gpu, model, part, mask);
+        if (i > 0) times.push(performance.now() - s);
+      }
+      const ms = median(times);
+      scaling.push({ tokens: n * seq, ms, tokens_s: ((n * seq) / ms) * 1000 });
+    }
+  }
   const calib = median(calibMs);
   const ev = median(evalMs);
   const result = {
@@ -90,6 +106,7 @@ export async function runBenchGpu(argv: string[]): Promise<void> {
     eval_tflop_s: evalFlops / (ev / 1000) / 1e12,
     matmuls: mm.map((r) => ({ T: r.T, N: r.N, K: r.K, ms: r.ms, tflop_s: r.tflops })),
     calib_ms_all: calibMs,
+    scaling,
   };
   console.log(JSON.stringify(result));
   device.destroy();

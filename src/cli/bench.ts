@@ -88,5 +88,48 @@ export async function runBench(argv: string[]): Promise<void> {
         `export ${r.export_mb_s.toFixed(1).padStart(6)} MB/s  peak heap ${r.peak_heap_mb.toFixed(0)} MB`,
     );
   }
-  if (typeof f.json === 'string') await writeFile(f.json, JSON.stringify({ rows }, null, 2));
+  // load memory vs shard count (a fresh device: dispose() destroyed the last one)
+  const shardDir = models.find((m) => m.endsWith('llama-10m')) ?? models[0];
+  const { device } = await acquireDevice(gpu);
+  const shards = await benchShards(device, shardDir);
+  console.log(`load memory vs shards (${shardDir.split('/').pop()}):`);
+  for (const r of shards) console.log(`  ${r.files} shard(s): peak JS heap + buffers ${r.peak_mb.toFixed(1)} MB, load ${r.load_ms.toFixed(0)} ms`);
+  if (typeof f.json === 'string') await writeFile(f.json, JSON.stringify({ rows, shards }, null, 2));
+}
+
+/**
+ * Load memory vs shard count: the same weights (an identity export of `dir`) written as
+ * 1, 2, 4 and 8 shards; peak JS heap + ArrayBuffer bytes while opening each. The reader
+ * streams tensor by tensor, so the peak should follow the largest tensor, not the shards.
+ */
+export async function benchShards(device: GPUDevice, dir: string): Promise<{ shards: number; files: number; peak_mb: number; load_ms: number }[]> {
+  const { openCheckpoint } = await import('../io/checkpoint');
+  const { writeSafetensors } = await import('../io/safetensors-writer');
+  const { copyFile } = await import('node:fs/promises');
+  const src = await openNodeFolder(dir);
+  const ckpt = await openCheckpoint(src);
+  const rows = [];
+  for (const n of [1, 2, 4, 8]) {
+    const out = await mkdtemp(join(tmpdir(), `cs-shards-${n}-`));
+    const tensors = [...ckpt.entries.values()].map((e) => ({
+      name: e.name, dtype: e.dtype, shape: e.shape, byteLength: e.end - e.begin, bytes: () => ckpt.readTensorBytes(e.name),
+    }));
+    const { files } = await writeSafetensors(await nodeOutputFolder(out), tensors, { maxShardBytes: n === 1 ? undefined : Math.ceil(ckpt.totalBytes / n) + 1 });
+    for (const f of ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json']) await copyFile(join(dir, f), join(out, f)).catch(() => undefined);
+    globalThis.gc?.();
+    const base = process.memoryUsage();
+    let peak = 0;
+    const timer = setInterval(() => {
+      const m = process.memoryUsage();
+      peak = Math.max(peak, m.heapUsed + m.arrayBuffers - base.heapUsed - base.arrayBuffers);
+    }, 5);
+    const t0 = performance.now();
+    const s = (await openSession(device, await openNodeFolder(out))) as EngineSession;
+    const loadMs = performance.now() - t0;
+    clearInterval(timer);
+    s.dispose();
+    await rm(out, { recursive: true, force: true });
+    rows.push({ shards: n, files: files.filter((f) => f.endsWith('.safetensors')).length, peak_mb: peak / 1e6, load_ms: loadMs });
+  }
+  return rows;
 }

@@ -1,0 +1,106 @@
+// `npm run bench:quality`: pruning quality against baselines and the PyTorch anchors
+// (issue 5). Writes a JSON of every cell, a markdown table per model, and a chart per
+// model (SVG, plus PNG when rsvg-convert or ImageMagick is on the PATH).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { cpus } from 'node:os';
+import { acquireDevice } from '../gpu/device';
+import { nodeGpu } from '../gpu/node-device';
+import { openNodeFolder } from '../io/node-files';
+import { openSession, type EngineSession } from '../engine/session';
+import { utf8Prefix } from '../eval/windows';
+import { parseAnchors, type AnchorModel } from '../bench/anchors';
+import { lineChartSvg, seriesOf } from '../bench/chart-svg';
+import { METHODS, methodsByName, parseReductions } from '../bench/grid';
+import { PROTOCOL, runModelQuality, type ModelQuality } from '../bench/quality';
+import { modelMarkdown } from '../bench/report';
+import { UsageError, optionalNumber, parseFlags } from './args';
+
+export const BENCH_QUALITY_USAGE = `  bench-quality [--models NAME|DIR,...] [--reductions 10,20,30,40,50] [--methods compact,...]
+         [--shared DIR] [--out-json FILE] [--out-md FILE] [--charts DIR] [--eval-bytes N]
+         pruning quality vs baselines and the PyTorch anchors (BENCHMARKS.md)`;
+
+async function readOrExplain(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    throw new UsageError(`cannot read ${what} at ${path}: give --shared DIR (the folder with models/, corpora/ and anchors/)`);
+  }
+}
+
+/** PNG beside the SVG through rsvg-convert or ImageMagick; returns the tool used, or null. */
+function svgToPng(svg: string, png: string): string | null {
+  for (const [tool, args] of [['rsvg-convert', ['-o', png, svg]], ['magick', [svg, png]]] as const) {
+    const r = spawnSync(tool, args, { stdio: 'ignore' });
+    if (r.status === 0 && existsSync(png)) return tool;
+  }
+  return null;
+}
+
+export async function runBenchQuality(argv: string[]): Promise<void> {
+  const f = parseFlags(argv, {
+    models: { type: 'string' }, reductions: { type: 'string' }, methods: { type: 'string' }, shared: { type: 'string' },
+    'out-json': { type: 'string' }, 'out-md': { type: 'string' }, charts: { type: 'string' }, 'eval-bytes': { type: 'string' },
+  });
+  const shared = resolve(typeof f.shared === 'string' ? f.shared : '../shared');
+  const names = typeof f.models === 'string' ? f.models.split(',') : ['stories260K', 'llama-10m', 'qwen2-14m'];
+  const dirs = names.map((n) => (n.includes('/') ? resolve(n) : join(shared, 'models', n)));
+  let reductions: number[];
+  try {
+    reductions = parseReductions(typeof f.reductions === 'string' ? f.reductions : '10,20,30,40,50');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  let methods = METHODS;
+  try {
+    if (typeof f.methods === 'string') methods = methodsByName(f.methods.split(','));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const evalBytes = optionalNumber(f, 'eval-bytes', PROTOCOL.evalBytes, (n) => Number.isInteger(n) && n > 1000, 'a whole number of bytes > 1000');
+  const outJson = typeof f['out-json'] === 'string' ? f['out-json'] : 'docs/bench/quality.json';
+  const outMd = typeof f['out-md'] === 'string' ? f['out-md'] : 'docs/bench/quality.md';
+  const charts = typeof f.charts === 'string' ? f.charts : 'docs/bench';
+
+  const calibText = await readOrExplain(join(shared, 'corpora', 'wikitext2-test.raw'), 'the calibration text');
+  const heldOut = utf8Prefix(await readOrExplain(join(shared, 'corpora', 'tinystories-heldout.txt'), 'the held-out text'), evalBytes);
+  for (const d of dirs) if (!existsSync(join(d, 'config.json'))) throw new UsageError(`no model folder at ${d} (config.json missing): check --models / --shared`);
+
+  const gpu = await nodeGpu();
+  const results: ModelQuality[] = [];
+  const markdown: string[] = [];
+  let deviceInfo = '';
+  await mkdir(charts, { recursive: true });
+  for (const dir of dirs) {
+    // a fresh device per model: dispose() destroys it
+    const { device, info } = await acquireDevice(gpu, (e) => console.error(`WebGPU error: ${e.message}`));
+    deviceInfo = `${info.vendor} ${info.architecture} ${info.description}`.trim();
+    console.error(`device: ${deviceInfo}; model ${dir}`);
+    const s = (await openSession(device, await openNodeFolder(dir))) as EngineSession;
+    const name = basename(dir);
+    let q: ModelQuality;
+    try {
+      q = await runModelQuality(s, name, calibText, heldOut, { reductions, methods, evalBytes, log: (l) => console.error(l) });
+    } finally {
+      s.dispose();
+    }
+    results.push(q);
+    const anchorPath = join(shared, 'anchors', `quality-${name}.json`);
+    let anchors: AnchorModel | null = null;
+    if (existsSync(anchorPath)) anchors = parseAnchors(JSON.parse(await readFile(anchorPath, 'utf8')), anchorPath);
+    markdown.push(modelMarkdown(q, anchors));
+    const svgPath = join(charts, `quality-${name}.svg`);
+    await writeFile(svgPath, lineChartSvg(`${name}: bits per byte vs parameters removed (best split per method)`, seriesOf(q), q.dense.bits_per_byte));
+    const tool = svgToPng(svgPath, svgPath.replace(/\.svg$/, '.png'));
+    console.error(`chart: ${svgPath}${tool ? ` (+ PNG via ${tool})` : ' (no rsvg-convert/magick on PATH: SVG only)'}`);
+    // written after every model, so a long run keeps what it finished
+    const machine = { device: deviceInfo, cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version };
+    await mkdir(dirname(outJson), { recursive: true });
+    await writeFile(outJson, JSON.stringify({ protocol: { ...PROTOCOL, evalBytes }, reductions, methods, machine, models: results }, null, 1));
+    await mkdir(dirname(outMd), { recursive: true });
+    await writeFile(outMd, `<!-- written by: compact-studio bench-quality ${argv.join(' ')} -->\nMachine: ${machine.device}, Node ${machine.node}.\n\n${markdown.join('\n')}`);
+  }
+  console.log(`wrote ${outJson} and ${outMd}`);
+}

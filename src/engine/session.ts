@@ -8,7 +8,7 @@ import { bytesPerElement, decodeToF32 } from '../io/dtype-decode';
 import type { ModelSpec } from '../model/spec-types';
 import { weightTable, type WeightRef } from '../model/weights';
 import { openModel } from '../model/open';
-import { createScratch, destroyScratch, recordForward, recordLogits, type LoadedModel } from '../model/forward';
+import { createKvCache, createScratch, destroyKvCache, destroyScratch, recordForward, recordLogits, type LoadedModel } from '../model/forward';
 import { argmaxRows } from '../gpu/ops';
 import { TextTokenizer } from '../tokenizer/text-tokenizer';
 import { pruneTokenizerFiles } from '../tokenizer/prune-tokenizer';
@@ -101,6 +101,15 @@ export class EngineSession implements EngineSessionApi {
       tokensPerSecond: (windows.ids.length / ms) * 1000,
       minVocab: this.vocabulary(this.spec.vocabSize).alwaysKept,
     };
+  }
+
+  /**
+   * Switches vocabulary order, FFN criterion and merge closure after calibrate() without a
+   * new pass: counts and act2 are kept, common-act2 scores stay cached per kept-token set.
+   */
+  setOptions(opts: Pick<CalibrationOptions, 'vocabOrder' | 'criterion' | 'closure'>): void {
+    const cal = this.requireCalibration();
+    cal.opts = { ...cal.opts, vocabOrder: opts.vocabOrder, criterion: opts.criterion, closure: opts.closure };
   }
 
   private requireCalibration(): Calibration {
@@ -259,71 +268,74 @@ export class EngineSession implements EngineSessionApi {
     }
   }
 
-  /** One greedy step at T positions (full recompute of a 32-token context; no KV cache yet). */
+  /** Decode ms/token with the KV cache: a 32-token prompt, then the median of 5 single-token steps. */
   private async decodeStepMs(model: LoadedModel): Promise<number> {
-    const T = 32;
-    const s = createScratch(this.gpu, model, T);
-    const hidden = this.gpu.tensor([1, model.spec.hidden], 'decode hidden');
-    const logits = this.gpu.tensor([1, model.vocabSize], 'decode logits');
-    const next = this.gpu.u32Buffer(1, 'next');
+    const prompt = Array.from({ length: 32 }, (_, i) => (i * 7 + 3) % model.vocabSize);
+    const { stepMs } = await this.greedy(model, prompt, 6, false);
+    const steps = stepMs.slice(1).sort((a, b) => a - b); // the first step compiles the T=1 pipelines
+    return steps[Math.floor(steps.length / 2)];
+  }
+
+  /**
+   * Greedy decoding with a KV cache: one forward over the prompt fills the cache, then one
+   * single-token forward per new token. Returns the new ids and each step's wall time.
+   */
+  private async greedy(model: LoadedModel, promptIds: number[], maxNewTokens: number, stopAtEos: boolean): Promise<{ ids: number[]; stepMs: number[] }> {
+    const gpu = this.gpu;
+    const P = promptIds.length;
+    const cache = createKvCache(gpu, model, P + maxNewTokens);
+    const prefill = createScratch(gpu, model, P);
+    const step = createScratch(gpu, model, 1);
+    const hidden = gpu.tensor([1, model.spec.hidden], 'decode hidden');
+    const logits = gpu.tensor([1, model.vocabSize], 'decode logits');
+    const next = gpu.u32Buffer(1, 'next');
+    const out: number[] = [];
+    const stepMs: number[] = [];
     try {
-      const step = async () => {
-        const rec = this.gpu.recorder('decode');
-        recordForward(this.gpu, rec, model, s, T);
-        recordLogits(this.gpu, rec, model, s, T - 1, hidden, logits);
-        argmaxRows(this.gpu, rec, logits, next);
+      gpu.device.queue.writeBuffer(prefill.ids, 0, Uint32Array.from(promptIds));
+      let s = prefill;
+      for (let i = 0; i < maxNewTokens; i++) {
+        const t0 = performance.now();
+        const rec = gpu.recorder('decode step');
+        recordForward(gpu, rec, model, s, s.T, undefined, true, cache);
+        recordLogits(gpu, rec, model, s, s.T - 1, hidden, logits);
+        argmaxRows(gpu, rec, logits, next);
+        rec.encoder.copyBufferToBuffer(next, 0, step.ids, 0, 4); // the next step's input stays on the GPU
         rec.submit();
-        await this.gpu.readU32(next, 1);
-      };
-      await step();
-      const n = 3;
-      const t0 = performance.now();
-      for (let i = 0; i < n; i++) await step();
-      return (performance.now() - t0) / n;
+        const [id] = await gpu.readU32(next, 1);
+        if (i > 0) stepMs.push(performance.now() - t0);
+        cache.pos += s.T;
+        s = step;
+        out.push(id);
+        if (stopAtEos && this.isEos(model, id)) break;
+      }
     } finally {
-      destroyScratch(this.gpu, s);
-      this.gpu.destroy(hidden);
-      this.gpu.destroy(logits);
-      this.gpu.destroy(next);
+      destroyKvCache(gpu, cache);
+      destroyScratch(gpu, prefill);
+      destroyScratch(gpu, step);
+      gpu.destroy(hidden);
+      gpu.destroy(logits);
+      gpu.destroy(next);
     }
+    return { ids: out, stepMs };
+  }
+
+  private isEos(model: LoadedModel, id: number): boolean {
+    if (model === this.model) return this.spec.eosIds.includes(id);
+    const kept = this.preview?.keptVocab;
+    return kept !== undefined && id < kept.length && this.spec.eosIds.includes(kept[id]);
   }
 
   async generate(req: PruneRequest | null, prompt: string, maxNewTokens: number): Promise<string> {
     const { model, tokenizer } = await this.modelFor(req);
     const promptIds = tokenizer.encode(prompt);
     if (promptIds.length === 0) throw new PruneSettingsError('the prompt is empty: type a few words to continue');
-    const T = promptIds.length + maxNewTokens;
-    const s = createScratch(this.gpu, model, T);
-    const hidden = this.gpu.tensor([1, model.spec.hidden], 'gen hidden');
-    const logits = this.gpu.tensor([1, model.vocabSize], 'gen logits');
-    const next = this.gpu.u32Buffer(1, 'next');
-    const ids = new Uint32Array(T);
-    ids.set(promptIds);
-    let len = promptIds.length;
-    try {
-      // causal attention: padding after position len-1 never affects it
-      for (let i = 0; i < maxNewTokens; i++) {
-        this.gpu.device.queue.writeBuffer(s.ids, 0, ids);
-        const rec = this.gpu.recorder('generate');
-        recordForward(this.gpu, rec, model, s, T);
-        recordLogits(this.gpu, rec, model, s, len - 1, hidden, logits);
-        argmaxRows(this.gpu, rec, logits, next);
-        rec.submit();
-        const [id] = await this.gpu.readU32(next, 1);
-        ids[len++] = id;
-        if (model === this.model ? this.spec.eosIds.includes(id) : false) break;
-      }
-    } finally {
-      destroyScratch(this.gpu, s);
-      this.gpu.destroy(hidden);
-      this.gpu.destroy(logits);
-      this.gpu.destroy(next);
-    }
+    const { ids } = await this.greedy(model, promptIds, maxNewTokens, true);
     // decode prompt + continuation and cut the prompt's text: decoding the new ids alone
     // would lose a leading space (SentencePiece '▁' is stripped at the start of a decode)
-    const full = tokenizer.decode([...ids.subarray(0, len)]);
+    const full = tokenizer.decode([...promptIds, ...ids]);
     const head = tokenizer.decode(promptIds);
-    return full.startsWith(head) ? full.slice(head.length) : tokenizer.decode([...ids.subarray(promptIds.length, len)]);
+    return full.startsWith(head) ? full.slice(head.length) : tokenizer.decode(ids);
   }
 
   async sweep(targetParams: number, heldOut: string, opts: EvalOptions, onProgress?: ProgressFn): Promise<SweepPoint[]> {

@@ -1,0 +1,42 @@
+// The PyTorch reference's cells (../shared/anchors/quality-<model>.json): best split per
+// method and target, read into the shape our report prints beside our own numbers.
+
+export interface AnchorCell {
+  bpb: number;
+  ppl: number;
+  share: number | null;
+  reduction: number;
+  layers: number;
+}
+
+export interface AnchorModel {
+  denseBpb: number;
+  densePpl: number;
+  blockInfluence: number[] | null;
+  /** method -> String(r) -> best cell, or null (n/a). */
+  best: Record<string, Record<string, AnchorCell | null>>;
+}
+
+type Json = Record<string, any>;
+
+/** Parses an anchors file; throws a clear error when it is not one. */
+export function parseAnchors(json: Json, source: string): AnchorModel {
+  if (!json || typeof json.dense?.bpb !== 'number' || typeof json.best !== 'object') {
+    throw new Error(`${source} is not an anchors quality file (needs dense.bpb and best): check --shared`);
+  }
+  const best: AnchorModel['best'] = {};
+  for (const [method, byTarget] of Object.entries(json.best as Json)) {
+    best[method] = {};
+    for (const [r, c] of Object.entries(byTarget as Json)) {
+      best[method][String(Number(r))] = c && typeof c.bpb === 'number'
+        ? { bpb: c.bpb, ppl: c.ppl, share: c.split ?? null, reduction: c.reduction, layers: c.layers }
+        : null;
+    }
+  }
+  return {
+    denseBpb: json.dense.bpb,
+    densePpl: json.dense.ppl,
+    blockInfluence: Array.isArray(json.calibration?.block_influence) ? json.calibration.block_influence : null,
+    best,
+  };
+}

@@ -77,7 +77,30 @@ function embed(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch): void {
   for (const c of m.weights.embed) embedding(gpu, rec, c.table, s.ids, s.x, { scale: m.spec.embedScale, rowOffset: c.rowOffset });
 }
 
-function attentionBlock(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, l: number, w: LayerWeights, seqLen: number): void {
+/**
+ * Per-layer key/value cache for incremental decoding of ONE sequence: k[l], v[l] are
+ * [maxLen, K*E]; the current tokens sit at positions pos .. pos+T-1.
+ */
+export interface KvCache {
+  k: Tensor[];
+  v: Tensor[];
+  pos: number;
+}
+
+export function createKvCache(gpu: Gpu, m: LoadedModel, maxLen: number): KvCache {
+  const { layers: L, kvHeads: K, headDim: E } = m.spec;
+  return {
+    k: Array.from({ length: L }, (_, l) => gpu.tensor([maxLen, K * E], `k cache L${l}`)),
+    v: Array.from({ length: L }, (_, l) => gpu.tensor([maxLen, K * E], `v cache L${l}`)),
+    pos: 0,
+  };
+}
+
+export function destroyKvCache(gpu: Gpu, c: KvCache): void {
+  for (const t of [...c.k, ...c.v]) gpu.destroy(t);
+}
+
+function attentionBlock(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, l: number, w: LayerWeights, seqLen: number, cache?: KvCache): void {
   const { spec } = m;
   const { heads: H, kvHeads: K, headDim: E, rmsEps: eps, normPlusOne: plusOne } = spec;
   const T = s.T;
@@ -95,9 +118,21 @@ function attentionBlock(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, l: 
   const sliding = spec.layerKinds[l] === 'sliding';
   const table = sliding ? spec.ropeSliding : spec.ropeFull;
   const invFreq = sliding ? m.invFreqSliding : m.invFreqFull;
-  rope(gpu, rec, s.q, { heads: H, headDim: E, seqLen, invFreq, attentionScaling: table.attentionScaling });
-  rope(gpu, rec, s.k, { heads: K, headDim: E, seqLen, invFreq, attentionScaling: table.attentionScaling });
-  attention(gpu, rec, s.q, s.k, s.v, s.attn, {
+  const positionOffset = cache?.pos ?? 0;
+  rope(gpu, rec, s.q, { heads: H, headDim: E, seqLen, positionOffset, invFreq, attentionScaling: table.attentionScaling });
+  rope(gpu, rec, s.k, { heads: K, headDim: E, seqLen, positionOffset, invFreq, attentionScaling: table.attentionScaling });
+  let keys = s.k;
+  let values = s.v;
+  if (cache) {
+    // append this step's T rows to the cache; attend over positions 0 .. pos+T-1
+    const rowBytes = K * E * 4;
+    rec.encoder.copyBufferToBuffer(s.k.buffer, 0, cache.k[l].buffer, cache.pos * rowBytes, T * rowBytes);
+    rec.encoder.copyBufferToBuffer(s.v.buffer, 0, cache.v[l].buffer, cache.pos * rowBytes, T * rowBytes);
+    keys = cache.k[l];
+    values = cache.v[l];
+  }
+  attention(gpu, rec, s.q, keys, values, s.attn, {
+    kvLen: cache ? cache.pos + T : seqLen,
     heads: H,
     kvHeads: K,
     headDim: E,
@@ -133,15 +168,26 @@ function copyTensor(rec: Recorder, src: Tensor, dst: Tensor, count: number): voi
 
 /**
  * Records the whole stack for the ids already in s.ids; leaves the final-normed hidden
- * states in s.xn ([T, D]). `layersToRun` < L stops early (calibration needs no LM head).
+ * states in s.xn ([T, D]) unless finalNorm is false (calibration needs no LM head).
+ * With a KV cache (one sequence), the tokens sit at positions cache.pos.. and attend to the cache.
  */
-export function recordForward(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, seqLen: number, hooks?: ForwardHooks, finalNorm = true): void {
+export function recordForward(
+  gpu: Gpu,
+  rec: Recorder,
+  m: LoadedModel,
+  s: Scratch,
+  seqLen: number,
+  hooks?: ForwardHooks,
+  finalNorm = true,
+  cache?: KvCache,
+): void {
+  if (cache && s.T !== seqLen) throw new Error(`forward with a KV cache runs one sequence: T=${s.T} must equal the window ${seqLen}`);
   if (s.T % seqLen !== 0) throw new Error(`forward: T=${s.T} is not a multiple of the window length ${seqLen}`);
   embed(gpu, rec, m, s);
   hooks?.onLayerOutput?.(-1, s.x, rec);
   for (let l = 0; l < m.spec.layers; l++) {
     const w = m.weights.layers[l];
-    attentionBlock(gpu, rec, m, s, l, w, seqLen);
+    attentionBlock(gpu, rec, m, s, l, w, seqLen, cache);
     ffnBlock(gpu, rec, m, s, l, w, hooks);
     hooks?.onLayerOutput?.(l, s.x, rec);
   }

@@ -1,58 +1,63 @@
-// Browser file access (DOM types only): a model folder from <input webkitdirectory> or a drop.
+// Browser file access (DOM types only): a model folder from a drop or <input webkitdirectory>.
+// The UI gathers (path, File) pairs, which pass to the worker by structured clone; the worker wraps
+// them into the engine's ModelFiles contract (random-access reads).
 
 import type { FileSource, ModelFiles } from './source';
 
-function fileSource(name: string, file: File): FileSource {
-  return {
-    name,
-    size: file.size,
-    read: async (start, end) => new Uint8Array(await file.slice(start, end).arrayBuffer()),
-  };
+/** A File with its path relative to the model folder ('/'-separated). Structured-cloneable. */
+export interface FolderFile {
+  path: string;
+  file: File;
 }
 
-/** Splits paths and removes the top folder when every file sits under the same one. */
-function stripCommonTop(paths: string[]): { label: string | null; names: string[] } {
-  const parts = paths.map((p) => p.split('/').filter((s) => s.length > 0));
-  const top = parts[0]?.[0];
-  const shared = parts.length > 0 && parts.every((p) => p.length > 1 && p[0] === top);
-  return shared ? { label: top ?? null, names: parts.map((p) => p.slice(1).join('/')) } : { label: null, names: parts.map((p) => p.join('/')) };
+/** A gathered model folder: its label (the dropped folder's name) and its files. */
+export interface PickedFolder {
+  label: string;
+  files: FolderFile[];
 }
 
-function filesFromPairs(pairs: { path: string; file: File }[], fallbackLabel: string): ModelFiles {
-  const { label, names } = stripCommonTop(pairs.map((p) => p.path));
-  const map = new Map<string, FileSource>();
-  names.forEach((name, i) => map.set(name, fileSource(name, pairs[i].file)));
-  return { label: label ?? fallbackLabel, names: () => [...map.keys()], get: (n) => map.get(n) };
+/** Drops a top folder every path shares ("stories260K/config.json" -> "config.json") and uses it as
+ *  the label; skips hidden files and folders (.DS_Store, .git, .cache). */
+export function relativeToFolder(pairs: FolderFile[], fallbackLabel: string): PickedFolder {
+  const split = pairs.map((p) => p.path.split('/').filter(Boolean));
+  const top = split[0]?.[0];
+  const shared = split.length > 0 && split.every((s) => s.length > 1 && s[0] === top);
+  const files = pairs
+    .map((p, i) => ({ path: shared ? split[i].slice(1).join('/') : split[i].join('/'), file: p.file }))
+    .filter((p) => !p.path.split('/').some((seg) => seg.startsWith('.')));
+  return { label: shared && top ? top : fallbackLabel, files };
 }
 
-/** Files from a directory picker (webkitRelativePath "folder/sub/file") or a plain multi-file picker. */
-export function filesFromFileList(files: File[]): ModelFiles {
-  return filesFromPairs(
+/** From <input type=file webkitdirectory> (webkitRelativePath set) or a multi-file picker. */
+export function pickedFromFileList(list: FileList | File[]): PickedFolder {
+  const files = Array.from(list);
+  return relativeToFolder(
     files.map((file) => ({ path: file.webkitRelativePath || file.name, file })),
-    files.length === 1 ? files[0].name : 'selected files',
+    files.length === 1 ? files[0].name : 'dropped files',
   );
 }
 
-/** Files from a drop: folders walked recursively. Entries are taken synchronously (the DataTransfer
- *  empties once the event handler returns), then read. */
-export async function filesFromDataTransfer(dt: DataTransfer): Promise<ModelFiles> {
+/** From a drop: folders walked recursively (webkitGetAsEntry); loose files kept by name. Entries are
+ *  taken synchronously because the DataTransfer empties once the event handler returns. */
+export async function pickedFromDataTransfer(dt: DataTransfer): Promise<PickedFolder> {
   const roots: FileSystemEntry[] = [];
   const loose: File[] = [];
   for (const item of Array.from(dt.items)) {
     if (item.kind !== 'file') continue;
-    const entry = item.webkitGetAsEntry();
+    const entry = typeof item.webkitGetAsEntry === 'function' ? item.webkitGetAsEntry() : null;
     if (entry) roots.push(entry);
     else {
       const f = item.getAsFile();
       if (f) loose.push(f);
     }
   }
-  const pairs: { path: string; file: File }[] = loose.map((file) => ({ path: file.name, file }));
-  for (const entry of roots) await collect(entry, entry.name, pairs);
-  return filesFromPairs(pairs, 'dropped files');
+  if (!roots.length && !loose.length && dt.files) loose.push(...Array.from(dt.files));
+  const pairs: FolderFile[] = loose.map((file) => ({ path: file.webkitRelativePath || file.name, file }));
+  for (const entry of roots) await walk(entry, entry.name, pairs);
+  return relativeToFolder(pairs, roots.length === 1 && roots[0].isDirectory ? roots[0].name : 'dropped files');
 }
 
-async function collect(entry: FileSystemEntry, path: string, out: { path: string; file: File }[]): Promise<void> {
+async function walk(entry: FileSystemEntry, path: string, out: FolderFile[]): Promise<void> {
   if (entry.isFile) {
     const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
     out.push({ path, file });
@@ -60,10 +65,25 @@ async function collect(entry: FileSystemEntry, path: string, out: { path: string
   }
   if (!entry.isDirectory) return;
   const reader = (entry as FileSystemDirectoryEntry).createReader();
-  // readEntries returns at most ~100 entries per call: call until it returns none.
   for (;;) {
+    // readEntries returns at most ~100 entries per call: repeat until empty.
     const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
-    if (batch.length === 0) break;
-    for (const child of batch) await collect(child, `${path}/${child.name}`, out);
+    if (!batch.length) break;
+    for (const child of batch) await walk(child, `${path}/${child.name}`, out);
   }
+}
+
+function fileSource(name: string, file: Blob): FileSource {
+  return {
+    name,
+    size: file.size,
+    read: async (start, end) => new Uint8Array(await file.slice(start, end).arrayBuffer()),
+  };
+}
+
+/** The engine's view of gathered files; paths are taken as given (already folder-relative). */
+export function modelFilesFromPairs(label: string, pairs: FolderFile[]): ModelFiles {
+  const map = new Map<string, FileSource>();
+  for (const p of pairs) map.set(p.path, fileSource(p.path, p.file));
+  return { label, names: () => [...map.keys()], get: (n) => map.get(n) };
 }

@@ -1,7 +1,7 @@
 // Drop a model folder (or several files); folder and file pickers as keyboard-usable fallbacks.
 import { useRef, useState, type DragEvent } from 'react';
 import { studioStore, useStudio } from '../store';
-import { pickedFromDataTransfer, pickedFromFileList, type PickedFolder } from './collect-files';
+import { pickedFromDataTransfer, pickedFromFileList, type PickedFolder } from '../io/browser-files';
 
 function load(picked: PickedFolder) {
   if (!picked.files.length) {

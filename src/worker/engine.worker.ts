@@ -7,8 +7,8 @@ import type { EngineSessionApi } from '../engine/session-api';
 import type { Progress } from '../engine/types';
 import { createZipOutput } from '../io/zip-output';
 import { directoryOutput } from '../io/browser-output';
+import { modelFilesFromPairs } from '../io/browser-files';
 import { deviceLostError, toWorkerError } from './errors';
-import { modelFilesFromDropped } from './file-sources';
 import type { CallArgs, CallName, CallResult, RequestMessage, ResponseMessage, WorkerError } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -52,7 +52,7 @@ const handlers: Handlers = {
     session?.dispose();
     session = null;
     const acquired = await ensureDevice();
-    const opened = await openSession(acquired.device, modelFilesFromDropped(label, files), progress);
+    const opened = await openSession(acquired.device, modelFilesFromPairs(label, files), progress);
     session = opened;
     return { summary: opened.summary(), device: acquired.info };
   },

@@ -2,16 +2,14 @@
 // Every request carries an id; the worker answers with progress events, then exactly one
 // result or error for that id. 'device-lost' is unsolicited (id-less).
 import type { DeviceInfo } from '../gpu/device';
+import type { FolderFile } from '../io/browser-files';
 import type {
   CalibrationOptions, CalibrationSummary, EvalOptions, EvalResult, ExportSummary, LatencyResult,
   ModelSummary, PlanSummary, Progress, PruneRequest, SweepPoint,
 } from '../engine/types';
 
 /** A File with its path relative to the model folder ('/'-separated). Structured-cloneable. */
-export interface DroppedFile {
-  path: string;
-  file: File;
-}
+export type DroppedFile = FolderFile;
 
 /** Every call the worker answers: its arguments and its result. */
 export interface Calls {

@@ -1,14 +1,6 @@
 // Plain CPU references for every GPU op (f64 accumulation where it matters), used by the tests.
 // Same shapes and letters as the kernels; arrays are row-major.
-
-export function f16ToF32(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return sign * m * 2 ** -24;
-  if (e === 31) return m ? NaN : sign * Infinity;
-  return sign * (1 + m / 1024) * 2 ** (e - 15);
-}
+import { f16ToF32 } from '../../io/dtype-decode';
 
 export function bf16ToF32(h: number): number {
   const u = new Uint32Array([h << 16]);

@@ -68,7 +68,7 @@ export async function benchModel(device: GPUDevice, dir: string, calibText: stri
 }
 
 export async function runBench(argv: string[]): Promise<void> {
-  const f = parseFlags(argv, { models: { type: 'string' }, json: { type: 'string' }, samples: { type: 'string' }, 'sample-tokens': { type: 'string' } });
+  const f = parseFlags(argv, { models: { type: 'string' }, shards: { type: 'string' }, json: { type: 'string' }, samples: { type: 'string' }, 'sample-tokens': { type: 'string' } });
   const models = typeof f.models === 'string' ? f.models.split(',') : DEFAULT_MODELS;
   const calibText = await readFile(join(SHARED, 'corpora', 'wikitext2-test.raw'), 'utf8');
   const evalText = await readFile(join(SHARED, 'corpora', 'tinystories-heldout.txt'), 'utf8');
@@ -89,9 +89,8 @@ export async function runBench(argv: string[]): Promise<void> {
     );
   }
   // load memory vs shard count (a fresh device: dispose() destroyed the last one)
-  const shardDir = models.find((m) => m.endsWith('llama-10m')) ?? models[0];
-  const { device } = await acquireDevice(gpu);
-  const shards = await benchShards(device, shardDir);
+  const shardDir = typeof f.shards === 'string' ? f.shards : (models.find((m) => m.endsWith('llama-10m')) ?? models[0]);
+  const shards = await benchShards(gpu, shardDir);
   console.log(`load memory vs shards (${shardDir.split('/').pop()}):`);
   for (const r of shards) console.log(`  ${r.files} shard(s): peak JS heap + buffers ${r.peak_mb.toFixed(1)} MB, load ${r.load_ms.toFixed(0)} ms`);
   if (typeof f.json === 'string') await writeFile(f.json, JSON.stringify({ rows, shards }, null, 2));
@@ -102,7 +101,7 @@ export async function runBench(argv: string[]): Promise<void> {
  * 1, 2, 4 and 8 shards; peak JS heap + ArrayBuffer bytes while opening each. The reader
  * streams tensor by tensor, so the peak should follow the largest tensor, not the shards.
  */
-export async function benchShards(device: GPUDevice, dir: string): Promise<{ shards: number; files: number; peak_mb: number; load_ms: number }[]> {
+export async function benchShards(gpu: GPU, dir: string): Promise<{ shards: number; files: number; peak_mb: number; load_ms: number }[]> {
   const { openCheckpoint } = await import('../io/checkpoint');
   const { writeSafetensors } = await import('../io/safetensors-writer');
   const { copyFile } = await import('node:fs/promises');
@@ -123,6 +122,7 @@ export async function benchShards(device: GPUDevice, dir: string): Promise<{ sha
       const m = process.memoryUsage();
       peak = Math.max(peak, m.heapUsed + m.arrayBuffers - base.heapUsed - base.arrayBuffers);
     }, 5);
+    const { device } = await acquireDevice(gpu); // dispose() destroys each session's device
     const t0 = performance.now();
     const s = (await openSession(device, await openNodeFolder(out))) as EngineSession;
     const loadMs = performance.now() - t0;

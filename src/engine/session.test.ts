@@ -31,6 +31,17 @@ describe('EngineSession on stories260K', () => {
     });
   }
 
+  it('prepends BOS to every window with bos: true', async () => {
+    const text = corpus('tinystories-heldout.txt');
+    const plain = await s.evaluate(null, text, { tokens: 1020, seq: 256 });
+    const bos = await s.evaluate(null, text, { tokens: 1020, seq: 256, bos: true });
+    expect(plain.windows).toBe(3); // 1020 tokens: 3 windows of 256
+    expect(bos.windows).toBe(4); // BOS + 255 tokens each: 4 windows
+    expect(bos.predicted).toBe(4 * 255);
+    // the first prediction of each window now has BOS as context: the NLLs differ
+    expect(Math.abs(bos.mean_nll - plain.mean_nll)).toBeGreaterThan(1e-4);
+  });
+
   it('reports the parameter split of the model', () => {
     const p = s.summary().params;
     expect(p).toEqual({ embedding: 32768, lmHead: 0, attention: 61440, ffn: 165120, norms: 704, total: 260032 });

@@ -64,19 +64,24 @@ export function uploadAsF32(gpu: Gpu, bytes: Uint8Array, dtype: 'F32' | 'F16' | 
   return out;
 }
 
-async function uploadVocabTable(gpu: Gpu, ckpt: Checkpoint, ref: WeightRef): Promise<VocabChunk[]> {
+async function uploadVocabTable(gpu: Gpu, ckpt: Checkpoint, ref: WeightRef, maxRows?: number): Promise<VocabChunk[]> {
   const entry = ckpt.entries.get(ref.name)!;
   const [V, D] = ref.shape;
   const bytes = await ckpt.readTensorBytes(ref.name);
   const rowBytes = (bytes.byteLength / V) | 0;
-  return chunkRows(V, maxRowsPerChunk(gpu, D)).map(({ rowOffset, rows }) => ({
+  return chunkRows(V, Math.min(maxRows ?? Infinity, maxRowsPerChunk(gpu, D))).map(({ rowOffset, rows }) => ({
     rowOffset,
     rows,
     table: uploadAsF32(gpu, bytes.subarray(rowOffset * rowBytes, (rowOffset + rows) * rowBytes), entry.dtype as 'F32', [rows, D], `${ref.name}[${rowOffset}:]`),
   }));
 }
 
-export async function uploadWeights(gpu: Gpu, spec: ModelSpec, ckpt: Checkpoint, onProgress?: ProgressFn): Promise<ModelWeights> {
+export interface UploadOptions {
+  /** cap on rows per vocabulary chunk (tests force the split path on small models). */
+  maxVocabRowsPerChunk?: number;
+}
+
+export async function uploadWeights(gpu: Gpu, spec: ModelSpec, ckpt: Checkpoint, onProgress?: ProgressFn, opts: UploadOptions = {}): Promise<ModelWeights> {
   const refs = weightTable(spec, new Set(ckpt.entries.keys()));
   const totalBytes = refs.reduce((s, r) => s + (ckpt.entries.get(r.name)!.end - ckpt.entries.get(r.name)!.begin), 0);
   let done = 0;
@@ -87,8 +92,8 @@ export async function uploadWeights(gpu: Gpu, spec: ModelSpec, ckpt: Checkpoint,
   for (const ref of refs) {
     const entry = ckpt.entries.get(ref.name)!;
     checkSupportedDtype(entry);
-    if (ref.role === 'embed') embed = await uploadVocabTable(gpu, ckpt, ref);
-    else if (ref.role === 'lmHead') lmHead = await uploadVocabTable(gpu, ckpt, ref);
+    if (ref.role === 'embed') embed = await uploadVocabTable(gpu, ckpt, ref, opts.maxVocabRowsPerChunk);
+    else if (ref.role === 'lmHead') lmHead = await uploadVocabTable(gpu, ckpt, ref, opts.maxVocabRowsPerChunk);
     else {
       const bytes = await ckpt.readTensorBytes(ref.name);
       const t = uploadAsF32(gpu, bytes, entry.dtype as 'F32', ref.shape, ref.name);

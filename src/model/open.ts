@@ -7,7 +7,7 @@ import type { ModelFiles } from '../io/source';
 import type { ProgressFn } from '../engine/types';
 import { parseModelSpec } from './spec';
 import { checkWeights } from './weights';
-import { uploadWeights } from './load';
+import { uploadWeights, type UploadOptions } from './load';
 import { uploadRope, type LoadedModel } from './forward';
 
 type Json = Record<string, unknown>;
@@ -19,13 +19,13 @@ export interface OpenedModel {
   generationConfig?: Json;
 }
 
-export async function openModel(gpu: Gpu, files: ModelFiles, onProgress?: ProgressFn): Promise<OpenedModel> {
+export async function openModel(gpu: Gpu, files: ModelFiles, onProgress?: ProgressFn, opts: UploadOptions = {}): Promise<OpenedModel> {
   const config = (await readJsonFile(files, 'config.json', true)) as Json;
   const generationConfig = (await readJsonFile(files, 'generation_config.json', false)) as Json | undefined;
   const spec = parseModelSpec(config, generationConfig);
   const ckpt = await openCheckpoint(files);
   checkWeights(spec, ckpt.entries);
-  const weights = await uploadWeights(gpu, spec, ckpt, onProgress);
+  const weights = await uploadWeights(gpu, spec, ckpt, onProgress, opts);
   const model: LoadedModel = {
     spec,
     weights,

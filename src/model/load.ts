@@ -4,6 +4,7 @@
 import type { Gpu } from '../gpu/context';
 import type { Tensor } from '../gpu/tensor';
 import { convertToF32 } from '../gpu/ops';
+import { GpuOutOfMemoryError } from '../gpu/errors';
 import type { Checkpoint } from '../io/checkpoint';
 import { checkSupportedDtype } from '../io/safetensors';
 import type { ModelSpec } from './spec-types';
@@ -83,6 +84,24 @@ export interface UploadOptions {
 
 export async function uploadWeights(gpu: Gpu, spec: ModelSpec, ckpt: Checkpoint, onProgress?: ProgressFn, opts: UploadOptions = {}): Promise<ModelWeights> {
   const refs = weightTable(spec, new Set(ckpt.entries.keys()));
+  // One out-of-memory scope over the whole upload: a model that does not fit fails with a
+  // clear error (weights are f32 on the GPU: 4 bytes per parameter), not an uncaptured one.
+  gpu.device.pushErrorScope('out-of-memory');
+  let weights: ModelWeights | undefined;
+  try {
+    weights = await uploadTensors(gpu, spec, ckpt, refs, onProgress, opts);
+  } finally {
+    const error = await gpu.device.popErrorScope();
+    if (error) {
+      const f32Bytes = refs.reduce((a, r) => a + r.shape.reduce((x, y) => x * y, 1) * 4, 0);
+      if (weights) destroyWeights(gpu, weights);
+      throw new GpuOutOfMemoryError('loading the model', f32Bytes, `${error.message}; weights take ${(f32Bytes / 2 ** 30).toFixed(2)} GiB as f32: use a GPU with more memory`);
+    }
+  }
+  return weights;
+}
+
+async function uploadTensors(gpu: Gpu, spec: ModelSpec, ckpt: Checkpoint, refs: WeightRef[], onProgress: ProgressFn | undefined, opts: UploadOptions): Promise<ModelWeights> {
   const totalBytes = refs.reduce((s, r) => s + (ckpt.entries.get(r.name)!.end - ckpt.entries.get(r.name)!.begin), 0);
   let done = 0;
   const layers: LayerWeights[] = Array.from({ length: spec.layers }, () => ({}));

@@ -1,6 +1,6 @@
 // The preview's pruned model (gathered on the GPU) is the model the export writes:
 // same logits from both, with the vocabulary split into chunks on the GPU side.
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Gpu } from '../gpu/context';
 import { testDevice } from '../gpu/test-device';

@@ -18,8 +18,9 @@ const USAGE = `compact-studio <command> [flags]
          (first N tokens, windows of S, no BOS unless --bos). --bytes cuts the text
          to its first N UTF-8 bytes first (65536 for the cross-tokenizer comparison).
   prune  --model DIR --calib FILE (--vocab-keep N | --vocab-ratio R) (--ffn-keep N | --ffn-ratio R)
-         [--vocab-order id|frequency] [--criterion common-act2|act2|magnitude] [--no-closure]
+         [--vocab-order frequency|id] [--criterion common-act2|act2|magnitude] [--no-closure]
          [--samples N] [--sample-tokens N] --out DIR [--json]
+         defaults: frequency order (id = the paper), common-act2, merge closure on, 16 x 512 tokens
   bench  [--models DIR,DIR,...] [--json FILE]   speed on this machine
   bench-gpu --model DIR [--samples 16 --seq 512 --reps 5 --warmup 2]
          engine speed at a model's real shapes with random ids (no tokenizer needed)
@@ -69,7 +70,7 @@ async function cmdPrune(argv: string[]): Promise<void> {
     'vocab-order': { type: 'string' }, criterion: { type: 'string' }, 'no-closure': { type: 'boolean' },
     samples: { type: 'string' }, 'sample-tokens': { type: 'string' }, json: { type: 'boolean' },
   });
-  const order = (f['vocab-order'] ?? 'id') as VocabOrder;
+  const order = (f['vocab-order'] ?? 'frequency') as VocabOrder; // the studio's default (BENCHMARKS.md)
   if (order !== 'id' && order !== 'frequency') throw new UsageError(`--vocab-order must be id or frequency (got ${order})`);
   const criterion = (f.criterion ?? 'common-act2') as Criterion;
   if (!['common-act2', 'act2', 'magnitude'].includes(criterion)) throw new UsageError(`--criterion must be common-act2, act2 or magnitude (got ${criterion})`);

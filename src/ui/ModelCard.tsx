@@ -1,6 +1,6 @@
 // The loaded model at a glance: architecture numbers, files, and where the parameters are.
 import { useStudio } from '../store';
-import { ParamsChart } from './charts/ParamsChart';
+import { ParamsChart } from './charts/lazy';
 import { formatBytes, formatCount } from './format';
 
 export function ModelCard() {

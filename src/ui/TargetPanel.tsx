@@ -3,7 +3,7 @@ import { useMemo } from 'react';
 import { studioStore, useStudio } from '../store';
 import { paretoFront } from '../store/derive';
 import type { SweepPoint } from '../engine/types';
-import { ParetoChart } from './charts/ParetoChart';
+import { ParetoChart } from './charts/lazy';
 import { ProgressBar } from './ProgressBar';
 import { formatCount, percent } from './format';
 

@@ -1,6 +1,6 @@
 // The trade-off: vocabulary rows and FFN channels kept, with live totals and the pruned model's bar.
 import { studioStore, useStudio } from '../store';
-import { StackedParamsBar } from './charts/StackedParamsBar';
+import { StackedParamsBar } from './charts/lazy';
 import { formatBytes, formatCount, percent } from './format';
 
 interface SliderProps {

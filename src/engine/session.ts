@@ -146,12 +146,13 @@ export class EngineSession implements EngineSessionApi {
     this.checkRequest(req);
     const sel = this.vocabulary(req.vocabKeep);
     const V2 = sel.keptIds.length;
+    const params = paramBreakdown(this.table, V2, req.ffnKeep);
     return {
       vocabKeep: V2,
       ffnKeep: req.ffnKeep,
-      params: paramBreakdown(this.table, V2, req.ffnKeep),
+      params,
       fileBytes: this.weightBytes(V2, req.ffnKeep),
-      gpuBytes: paramBreakdown(this.table, V2, req.ffnKeep).total * 4,
+      gpuBytes: params.total * 4,
       keptByReason: sel.byReason,
     };
   }
@@ -339,7 +340,7 @@ export class EngineSession implements EngineSessionApi {
   }
 
   async sweep(targetParams: number, heldOut: string, opts: EvalOptions, onProgress?: ProgressFn): Promise<SweepPoint[]> {
-    const cal = this.requireCalibration();
+    this.requireCalibration(); // FFN scores come from it
     const minVocab = this.vocabulary(this.spec.vocabSize).alwaysKept;
     const pairs = budgetSplits(this.table, this.spec.vocabSize, this.spec.intermediate, minVocab, targetParams);
     const points: SweepPoint[] = [];
@@ -350,7 +351,6 @@ export class EngineSession implements EngineSessionApi {
       const plan = this.planSummary(p);
       points.push({ vocabKeep: plan.vocabKeep, ffnKeep: p.ffnKeep, params: plan.params.total, bits_per_byte: r.bits_per_byte, ppl: r.ppl });
     }
-    void cal;
     onProgress?.({ phase: 'sweep', done: pairs.length, total: pairs.length, unit: 'steps' });
     return points;
   }

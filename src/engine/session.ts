@@ -346,8 +346,10 @@ export class EngineSession implements EngineSessionApi {
     const points: SweepPoint[] = [];
     for (let i = 0; i < pairs.length; i++) {
       const p = pairs[i];
-      onProgress?.({ phase: 'sweep', done: i, total: pairs.length, unit: 'steps', message: `V'=${p.vocabKeep} I'=${p.ffnKeep}` });
-      const r = await this.evaluate({ vocabKeep: p.vocabKeep, ffnKeep: p.ffnKeep }, heldOut, opts);
+      const step = { phase: 'sweep', done: i, total: pairs.length, unit: 'steps', message: `V'=${p.vocabKeep} I'=${p.ffnKeep}` } as const;
+      onProgress?.(step);
+      // Each eval batch repeats this step's report: the caller can stop (throw) between batches.
+      const r = await this.evaluate({ vocabKeep: p.vocabKeep, ffnKeep: p.ffnKeep }, heldOut, opts, onProgress && (() => onProgress(step)));
       const plan = this.planSummary(p);
       points.push({ vocabKeep: plan.vocabKeep, ffnKeep: p.ffnKeep, params: plan.params.total, bits_per_byte: r.bits_per_byte, ppl: r.ppl });
     }

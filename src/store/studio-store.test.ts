@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StateStorage } from 'zustand/middleware';
 import { EngineClient, type WorkerPort } from '../worker/client';
-import type { RequestMessage, ResponseMessage } from '../worker/protocol';
+import type { CallMessage, ResponseMessage } from '../worker/protocol';
 import type { ModelSummary, PlanSummary, PruneRequest } from '../engine/types';
 import { createStudioStore } from './studio-store';
 
@@ -21,7 +21,7 @@ function fakeEngine() {
   const calls: string[] = [];
   const listeners: ((ev: MessageEvent<ResponseMessage>) => void)[] = [];
   const send = (m: ResponseMessage) => queueMicrotask(() => listeners.forEach((fn) => fn({ data: m } as MessageEvent<ResponseMessage>)));
-  const answer = (req: RequestMessage): unknown => {
+  const answer = (req: CallMessage): unknown => {
     switch (req.call) {
       case 'open': return { summary, device: { vendor: 'test', architecture: '', description: '', isFallbackAdapter: false, features: [], maxStorageBufferBindingSize: 1, maxBufferSize: 1 } };
       case 'calibrate': return { tokens: 64, distinctTokens: 30, ms: 5, tokensPerSecond: 12800, minVocab: 10 };
@@ -35,6 +35,7 @@ function fakeEngine() {
   };
   const port: WorkerPort = {
     postMessage: (req) => {
+      if (req.kind !== 'request') return;
       calls.push(req.call);
       send({ kind: 'result', id: req.id, result: answer(req) });
     },

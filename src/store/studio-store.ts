@@ -8,12 +8,15 @@ import type {
   PruneRequest, SweepPoint,
 } from '../engine/types';
 import type { EngineClient } from '../worker/client';
-import { EngineCallError } from '../worker/client';
+import { EngineCallError, isCancelled } from '../worker/client';
 import type { DroppedFile, WorkerError } from '../worker/protocol';
 import { bestPoint, textFromUpload, UploadTextError } from './derive';
 import { DEFAULT_SETTINGS, sanitizeSettings, type Settings } from './settings';
 
 export type Status = 'idle' | 'running' | 'done' | 'failed';
+
+/** The long operations a user can cancel. */
+export type LongOperation = 'calibrate' | 'preview' | 'sweep' | 'export';
 
 export interface ProgressState extends Progress {
   startedAt: number;
@@ -37,6 +40,10 @@ export interface StudioData {
   sweep: { status: Status; progress: ProgressState | null; targetParams: number | null; points: SweepPoint[]; best: SweepPoint | null };
   preview: { status: Status; step: string; forRequest: PruneRequest | null; evalOptions: EvalOptions | null; prompt: string; original: SideResult | null; pruned: SideResult | null };
   exported: { status: Status; progress: ProgressState | null; summary: ExportSummary | null; fileName: string | null };
+  /** A cancel was asked for and the worker has not answered yet. */
+  cancelling: boolean;
+  /** The last operation the user cancelled, with a short note; cleared when a long call starts. */
+  cancelled: { operation: LongOperation; note: string } | null;
   error: WorkerError | null;
 }
 
@@ -56,6 +63,11 @@ export interface StudioActions {
   runPreview(): Promise<void>;
   /** Zip: resolves to the archive for the UI to download. Folder: writes into `dir`. */
   exportModel(dir?: FileSystemDirectoryHandle): Promise<{ zip: Blob; fileName: string } | null>;
+  /**
+   * Stops the running long call (calibrate, preview, sweep, export). Its panel returns to idle
+   * with a "Cancelled" note; settings, the loaded model and the last calibration stay.
+   */
+  cancel(): void;
   reportError(e: WorkerError): void;
   dismissError(): void;
 }
@@ -83,6 +95,8 @@ function initialData(settings: Settings): StudioData {
     sweep: { status: 'idle', progress: null, targetParams: null, points: [], best: null },
     preview: { status: 'idle', step: '', forRequest: null, evalOptions: null, prompt: '', original: null, pruned: null },
     exported: { status: 'idle', progress: null, summary: null, fileName: null },
+    cancelling: false,
+    cancelled: null,
     error: null,
   };
 }
@@ -101,6 +115,8 @@ export function createStudioStore(deps: StudioDeps): StoreApi<StudioState> {
   let planTicket = 0;
   let lostSubscribed = false;
   const textCache = new Map<string, Promise<string>>();
+  // One AbortController per running long call; cancel() aborts them all.
+  const running = new Set<AbortController>();
 
   const builtIn = (name: string) => {
     let t = textCache.get(name);
@@ -148,6 +164,28 @@ export function createStudioStore(deps: StudioDeps): StoreApi<StudioState> {
         };
 
         const fail = (e: unknown) => set({ error: asWorkerError(e) });
+
+        /** Starts a cancellable long call: its signal, and `end` to call when it settles. */
+        const begin = () => {
+          const controller = new AbortController();
+          running.add(controller);
+          set({ cancelled: null });
+          return {
+            signal: controller.signal,
+            end: () => {
+              running.delete(controller);
+              if (running.size === 0) set({ cancelling: false });
+            },
+          };
+        };
+
+        const NOTES: Record<LongOperation, string> = {
+          calibrate: 'Calibration cancelled.',
+          preview: 'Preview cancelled.',
+          sweep: 'Sweep cancelled.',
+          export: 'Export cancelled; nothing was saved.',
+        };
+        const noteCancelled = (operation: LongOperation) => set({ cancelled: { operation, note: NOTES[operation] } });
 
         const sliderRequest = (): PruneRequest | null => {
           const { sliders } = get().settings;
@@ -226,10 +264,11 @@ export function createStudioStore(deps: StudioDeps): StoreApi<StudioState> {
             const summary = get().model.summary;
             if (!summary) return;
             set((s) => ({ error: null, calibration: { ...s.calibration, status: 'running', progress: null } }));
+            const { signal, end } = begin();
             try {
               const text = customText ?? (await builtIn(CALIBRATION_TEXT));
               set((s) => ({ calibration: { ...s.calibration, textChars: text.length } }));
-              const result = await client().call('calibrate', { text, opts: get().settings.calibration }, tracker((progress) => set((s) => ({ calibration: { ...s.calibration, progress } }))));
+              const result = await client().call('calibrate', { text, opts: get().settings.calibration }, tracker((progress) => set((s) => ({ calibration: { ...s.calibration, progress } }))), signal);
               // Sliders: keep the user's positions for this model, else start at 75% of each.
               const { sliders } = get().settings;
               const same = sliders.forModel === summary.label;
@@ -244,8 +283,16 @@ export function createStudioStore(deps: StudioDeps): StoreApi<StudioState> {
               }));
               await refreshPlan();
             } catch (e) {
+              if (isCancelled(e)) {
+                // the engine keeps its previous calibration, so the previous result stays valid
+                set((s) => ({ calibration: { ...s.calibration, status: s.calibration.result ? 'done' : 'idle', progress: null } }));
+                noteCancelled('calibrate');
+                return;
+              }
               set((s) => ({ calibration: { ...s.calibration, status: 'failed' } }));
               fail(e);
+            } finally {
+              end();
             }
           },
 
@@ -260,13 +307,21 @@ export function createStudioStore(deps: StudioDeps): StoreApi<StudioState> {
             if (!original) return;
             const targetParams = Math.round(original.params.total * get().settings.targetFraction);
             set((s) => ({ error: null, sweep: { ...s.sweep, status: 'running', progress: null, targetParams, points: [], best: null } }));
+            const { signal, end } = begin();
             try {
               const heldOut = await builtIn(HELDOUT_TEXT);
-              const points = await client().call('sweep', { targetParams, heldOut, opts: get().settings.eval }, tracker((progress) => set((s) => ({ sweep: { ...s.sweep, progress } }))));
+              const points = await client().call('sweep', { targetParams, heldOut, opts: get().settings.eval }, tracker((progress) => set((s) => ({ sweep: { ...s.sweep, progress } }))), signal);
               set((s) => ({ sweep: { ...s.sweep, status: 'done', points, best: bestPoint(points, targetParams) } }));
             } catch (e) {
+              if (isCancelled(e)) {
+                set((s) => ({ sweep: { ...s.sweep, status: 'idle', progress: null } }));
+                noteCancelled('sweep');
+                return;
+              }
               set((s) => ({ sweep: { ...s.sweep, status: 'failed' } }));
               fail(e);
+            } finally {
+              end();
             }
           },
 
@@ -278,28 +333,36 @@ export function createStudioStore(deps: StudioDeps): StoreApi<StudioState> {
             const prev = get().preview;
             const step = (name: string) => set((s) => ({ preview: { ...s.preview, step: name } }));
             set((s) => ({ error: null, preview: { ...s.preview, status: 'running', step: 'starting', pruned: null } }));
+            const { signal, end } = begin();
             try {
               const heldOut = await builtIn(HELDOUT_TEXT);
               const c = client();
               const side = async (r: PruneRequest | null, label: string, plan: PlanSummary): Promise<SideResult> => {
                 step(`${label}: bits per byte on held-out text`);
-                const ev = await c.call('evaluate', { req: r, text: heldOut, opts: evalOptions });
+                const ev = await c.call('evaluate', { req: r, text: heldOut, opts: evalOptions }, undefined, signal);
                 step(`${label}: prefill and decode speed`);
-                const latency = await c.call('latency', { req: r });
+                const latency = await c.call('latency', { req: r }, undefined, signal);
                 step(`${label}: greedy continuation`);
-                const continuation = await c.call('generate', { req: r, prompt, maxNewTokens });
+                const continuation = await c.call('generate', { req: r, prompt, maxNewTokens }, undefined, signal);
                 return { eval: ev, latency, continuation, gpuBytes: plan.gpuBytes, params: plan.params.total };
               };
               // The original's numbers depend only on the eval settings and prompt: reuse them.
               const reuse = prev.original && prev.prompt === prompt && prev.evalOptions?.tokens === evalOptions.tokens && prev.evalOptions?.seq === evalOptions.seq;
               const original = reuse ? prev.original! : await side(null, 'original', origPlan);
               set((s) => ({ preview: { ...s.preview, original, prompt, evalOptions } }));
-              const plan = current && current.vocabKeep === req.vocabKeep && current.ffnKeep === req.ffnKeep ? current : await c.call('plan', req);
+              const plan = current && current.vocabKeep === req.vocabKeep && current.ffnKeep === req.ffnKeep ? current : await c.call('plan', req, undefined, signal);
               const pruned = await side(req, 'pruned', plan);
               set((s) => ({ preview: { ...s.preview, status: 'done', step: '', forRequest: req, pruned } }));
             } catch (e) {
+              if (isCancelled(e)) {
+                set((s) => ({ preview: { ...s.preview, status: 'idle', step: '' } }));
+                noteCancelled('preview');
+                return;
+              }
               set((s) => ({ preview: { ...s.preview, status: 'failed', step: '' } }));
               fail(e);
+            } finally {
+              end();
             }
           },
 
@@ -309,21 +372,36 @@ export function createStudioStore(deps: StudioDeps): StoreApi<StudioState> {
             if (!req || !label) return null;
             set({ error: null, exported: { status: 'running', progress: null, summary: null, fileName: null } });
             const onProgress = tracker((progress) => set((s) => ({ exported: { ...s.exported, progress } })));
+            const { signal, end } = begin();
             try {
               if (dir) {
-                const { summary } = await client().call('exportDir', { req, dir }, onProgress);
+                const { summary } = await client().call('exportDir', { req, dir }, onProgress, signal);
                 set({ exported: { status: 'done', progress: null, summary, fileName: dir.name } });
                 return null;
               }
-              const { summary, zip } = await client().call('exportZip', { req }, onProgress);
+              const { summary, zip } = await client().call('exportZip', { req }, onProgress, signal);
               const fileName = `${label.replace(/[^\w.-]+/g, '_') || 'model'}-compact.zip`;
               set({ exported: { status: 'done', progress: null, summary, fileName } });
               return { zip, fileName };
             } catch (e) {
+              if (isCancelled(e)) {
+                // no archive comes back and partial files are removed: nothing is offered as done
+                set({ exported: { status: 'idle', progress: null, summary: null, fileName: null } });
+                noteCancelled('export');
+                return null;
+              }
               set((s) => ({ exported: { ...s.exported, status: 'failed' } }));
               fail(e);
               return null;
+            } finally {
+              end();
             }
+          },
+
+          cancel() {
+            if (running.size === 0) return;
+            set({ cancelling: true });
+            for (const c of running) c.abort();
           },
 
           reportError(error) {

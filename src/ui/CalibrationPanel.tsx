@@ -3,6 +3,7 @@ import { studioStore, useStudio } from '../store';
 import { CALIBRATION_TEXT } from '../store/studio-store';
 import type { Criterion, VocabOrder } from '../engine/types';
 import { ProgressBar } from './ProgressBar';
+import { CancelButton, CancelledNote } from './CancelButton';
 
 export function CalibrationPanel() {
   const ready = useStudio((s) => s.model.status === 'ready');
@@ -66,13 +67,19 @@ export function CalibrationPanel() {
         <button type="button" className="primary" data-testid="calibrate" disabled={running} onClick={() => void calibrate()}>
           {running ? 'Calibrating…' : cal.result ? 'Calibrate again' : 'Calibrate'}
         </button>
+        {!running && <CancelledNote operation="calibrate" />}
         {cal.result && !running && (
           <span className="muted" data-testid="calibration-result">
             {cal.result.tokens.toLocaleString('en-US')} tokens · {cal.result.distinctTokens} distinct · {(cal.result.ms / 1000).toFixed(1)} s ({Math.round(cal.result.tokensPerSecond)} tokens/s) · smallest legal vocabulary {cal.result.minVocab}
           </span>
         )}
       </div>
-      {running && <ProgressBar progress={cal.progress} label="Calibration" />}
+      {running && (
+        <div className="progress-row">
+          <ProgressBar progress={cal.progress} label="Calibration" />
+          <CancelButton label="calibration" />
+        </div>
+      )}
     </section>
   );
 }

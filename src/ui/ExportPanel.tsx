@@ -3,6 +3,7 @@
 import { studioStore, useStudio } from '../store';
 import { directoryPicker, downloadBlob } from './download';
 import { ProgressBar } from './ProgressBar';
+import { CancelButton, CancelledNote } from './CancelButton';
 import { formatBytes, formatCount, percent } from './format';
 
 export function ExportPanel() {
@@ -49,7 +50,13 @@ export function ExportPanel() {
           {running ? 'Exporting…' : 'Export pruned model'}
         </button>
       </div>
-      {running && <ProgressBar progress={exported.progress} label="Export" />}
+      {running && (
+        <div className="progress-row">
+          <ProgressBar progress={exported.progress} label="Export" />
+          <CancelButton label="export" />
+        </div>
+      )}
+      {!running && <CancelledNote operation="export" />}
       {s && exported.status === 'done' && (
         <div className="summary" data-testid="export-summary">
           <p>

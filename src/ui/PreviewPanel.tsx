@@ -3,6 +3,7 @@
 import { studioStore, useStudio } from '../store';
 import { HELDOUT_TEXT, type SideResult } from '../store/studio-store';
 import { formatBytes, formatCount } from './format';
+import { CancelButton, CancelledNote } from './CancelButton';
 
 type Row = [label: string, pick: (r: SideResult) => number, show: (v: number) => string, better: 'low' | 'high', testId?: string];
 
@@ -52,6 +53,8 @@ export function PreviewPanel() {
         <button type="button" className="primary" data-testid="preview" disabled={running} onClick={() => void runPreview()}>
           {running ? 'Measuring…' : 'Preview'}
         </button>
+        {running && <CancelButton label="preview" />}
+        {!running && <CancelledNote operation="preview" />}
         <span className="muted small" aria-live="polite">
           {running ? preview.step : `Held-out text: ${HELDOUT_TEXT}, first ${evalOpts.tokens} tokens in windows of ${evalOpts.seq}, no BOS.`}
         </span>

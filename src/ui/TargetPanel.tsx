@@ -5,6 +5,7 @@ import { paretoFront } from '../store/derive';
 import type { SweepPoint } from '../engine/types';
 import { ParetoChart } from './charts/lazy';
 import { ProgressBar } from './ProgressBar';
+import { CancelButton, CancelledNote } from './CancelButton';
 import { formatCount, percent } from './format';
 
 export function TargetPanel() {
@@ -45,7 +46,13 @@ export function TargetPanel() {
         </button>
         <span className="muted small">Evaluates several (vocabulary, FFN) pairs on the held-out text, on your GPU.</span>
       </div>
-      {running && <ProgressBar progress={sweep.progress} label="Sweep" />}
+      {running && (
+        <div className="progress-row">
+          <ProgressBar progress={sweep.progress} label="Sweep" />
+          <CancelButton label="sweep" />
+        </div>
+      )}
+      {!running && <CancelledNote operation="sweep" />}
       {sweep.points.length > 0 && (
         <>
           <ParetoChart points={sweep.points} front={front} best={sweep.best} targetParams={sweep.targetParams} onPick={apply} />

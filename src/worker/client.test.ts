@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { EngineCallError, EngineClient, type WorkerPort } from './client';
-import type { RequestMessage, ResponseMessage } from './protocol';
+import type { CallMessage, ResponseMessage } from './protocol';
 import type { Progress } from '../engine/types';
 
 /** A port that answers requests with a scripted worker. */
-function fakePort(answer: (req: RequestMessage, send: (m: ResponseMessage) => void) => void) {
+function fakePort(answer: (req: CallMessage, send: (m: ResponseMessage) => void) => void) {
   const listeners: ((ev: MessageEvent<ResponseMessage>) => void)[] = [];
   const send = (m: ResponseMessage) => queueMicrotask(() => listeners.forEach((fn) => fn({ data: m } as MessageEvent<ResponseMessage>)));
   const port: WorkerPort = {
-    postMessage: (req) => answer(req, send),
+    postMessage: (req) => {
+      if (req.kind === 'request') answer(req, send);
+    },
     addEventListener: ((type: string, fn: (ev: MessageEvent<ResponseMessage>) => void) => {
       if (type === 'message') listeners.push(fn);
     }) as WorkerPort['addEventListener'],

@@ -1,7 +1,11 @@
 // Promise API over the engine worker: call(name, args, onProgress) -> result, with typed
 // errors (EngineCallError carries the WorkerError) and a device-lost subscription.
+// An AbortSignal cancels a call: the worker is told, and the call rejects with CancelledError.
+import { CancelledError } from '../engine/cancel';
 import type { Progress } from '../engine/types';
 import type { CallArgs, CallName, CallResult, RequestMessage, ResponseMessage, WorkerError } from './protocol';
+
+export { CancelledError, isCancelled } from '../engine/cancel';
 
 export class EngineCallError extends Error {
   constructor(readonly detail: WorkerError) {
@@ -14,6 +18,9 @@ interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
   onProgress?: (p: Progress) => void;
+  call: CallName;
+  /** Detaches the abort listener once the call has answered. */
+  detach?: () => void;
 }
 
 /** The little of Worker the client needs (lets tests pass a fake port). */
@@ -37,15 +44,30 @@ export class EngineClient {
         message: `The engine worker failed to start or crashed: ${ev.message || 'unknown error'}`,
         fix: 'Reload the page (your settings are kept).',
       };
-      for (const p of this.pending.values()) p.reject(new EngineCallError(err));
+      for (const p of this.pending.values()) {
+        p.detach?.();
+        p.reject(new EngineCallError(err));
+      }
       this.pending.clear();
     });
   }
 
-  call<K extends CallName>(call: K, args: CallArgs<K>, onProgress?: (p: Progress) => void): Promise<CallResult<K>> {
+  /**
+   * Runs `call` in the worker. Aborting `signal` asks the worker to stop it: it rejects with
+   * CancelledError once the worker confirms (or at once, if the signal was already aborted).
+   * A call that finished before the worker saw the cancel may still resolve.
+   */
+  call<K extends CallName>(call: K, args: CallArgs<K>, onProgress?: (p: Progress) => void, signal?: AbortSignal): Promise<CallResult<K>> {
+    if (signal?.aborted) return Promise.reject(new CancelledError(call));
     const id = this.nextId++;
     return new Promise<CallResult<K>>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress });
+      const pending: Pending = { resolve: resolve as (v: unknown) => void, reject, onProgress, call };
+      if (signal) {
+        const onAbort = () => this.port.postMessage({ kind: 'cancel', id });
+        signal.addEventListener('abort', onAbort, { once: true });
+        pending.detach = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.pending.set(id, pending);
       this.port.postMessage({ kind: 'request', id, call, args } as RequestMessage);
     });
   }
@@ -71,7 +93,9 @@ export class EngineClient {
       return;
     }
     this.pending.delete(msg.id);
+    p.detach?.();
     if (msg.kind === 'result') p.resolve(msg.result);
+    else if (msg.kind === 'cancelled') p.reject(new CancelledError(p.call));
     else p.reject(new EngineCallError(msg.error));
   }
 }

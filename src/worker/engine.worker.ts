@@ -1,15 +1,18 @@
 /// <reference lib="webworker" />
 // The engine worker: owns the GPU device and one EngineSession; answers typed requests
 // (protocol.ts), reports progress as events, and turns every failure into a WorkerError.
+// Dispatch and cancellation live in dispatch.ts: a cancelled request's progress callback
+// throws CancelledError, which unwinds the engine call and is answered as 'cancelled'.
 import { acquireDevice, type AcquiredDevice } from '../gpu/device';
 import { openSession } from '../engine/session';
 import type { EngineSessionApi } from '../engine/session-api';
-import type { Progress } from '../engine/types';
 import { createZipOutput } from '../io/zip-output';
 import { directoryOutput } from '../io/browser-output';
 import { modelFilesFromPairs } from '../io/browser-files';
-import { deviceLostError, toWorkerError } from './errors';
-import type { CallArgs, CallName, CallResult, RequestMessage, ResponseMessage, WorkerError } from './protocol';
+import { deviceLostError } from './errors';
+import { createDispatcher, type Handlers } from './dispatch';
+import { removeCreated, trackCreated } from './partial-export';
+import type { RequestMessage, ResponseMessage, WorkerError } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -41,9 +44,6 @@ function needSession(): EngineSessionApi {
   return session;
 }
 
-type Handler<K extends CallName> = (args: CallArgs<K>, progress: (p: Progress) => void) => Promise<CallResult<K>> | CallResult<K>;
-type Handlers = { [K in CallName]: Handler<K> };
-
 const handlers: Handlers = {
   async probe() {
     return (await ensureDevice()).info;
@@ -65,12 +65,20 @@ const handlers: Handlers = {
   async exportZip({ req }, progress) {
     const s = needSession();
     const folderName = `${s.summary().label.replace(/[^\w.-]+/g, '_') || 'model'}-compact/`;
+    // On cancel or failure the half-built archive is simply dropped: finish() is never called.
     const out = createZipOutput(folderName);
     const summary = await s.exportPruned(req, out.folder, progress);
     return { summary, zip: await out.finish() };
   },
   async exportDir({ req, dir }, progress) {
-    return { summary: await needSession().exportPruned(req, directoryOutput(dir), progress) };
+    const out = trackCreated(directoryOutput(dir));
+    try {
+      return { summary: await needSession().exportPruned(req, out.folder, progress) };
+    } catch (err) {
+      const left = await removeCreated(dir, out.created);
+      if (left.length) console.warn('[engine] could not remove partial export files:', left.join(', '));
+      throw err;
+    }
   },
   close() {
     session?.dispose();
@@ -79,27 +87,5 @@ const handlers: Handlers = {
   },
 };
 
-// GPU work runs one call at a time; 'plan' is pure CPU arithmetic and may overtake the queue.
-let queue: Promise<unknown> = Promise.resolve();
-
-async function run(msg: RequestMessage): Promise<void> {
-  const progress = (p: Progress) => post({ kind: 'progress', id: msg.id, progress: p });
-  try {
-    const handler = handlers[msg.call] as Handler<CallName>;
-    const result = await handler(msg.args as never, progress);
-    post({ kind: 'result', id: msg.id, result });
-  } catch (err) {
-    const typed = (err as { workerError?: WorkerError } | null)?.workerError;
-    post({ kind: 'error', id: msg.id, error: typed ?? toWorkerError(err) });
-  }
-}
-
-self.onmessage = (ev: MessageEvent<RequestMessage>) => {
-  const msg = ev.data;
-  if (msg?.kind !== 'request') return;
-  if (msg.call === 'plan') {
-    void run(msg);
-    return;
-  }
-  queue = queue.then(() => run(msg));
-};
+const dispatch = createDispatcher(handlers, (msg) => post(msg));
+self.onmessage = (ev: MessageEvent<RequestMessage>) => dispatch(ev.data);

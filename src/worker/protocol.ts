@@ -1,6 +1,8 @@
 // Typed messages between the UI thread (client.ts) and the engine worker (engine.worker.ts).
 // Every request carries an id; the worker answers with progress events, then exactly one
-// result or error for that id. 'device-lost' is unsolicited (id-less).
+// result, error or 'cancelled' for that id. 'device-lost' is unsolicited (id-less).
+// A 'cancel' message asks the worker to stop request `id`: a queued request never starts, a
+// running one stops at its next progress report (between GPU batches) and answers 'cancelled'.
 import type { DeviceInfo } from '../gpu/device';
 import type { FolderFile } from '../io/browser-files';
 import type {
@@ -32,7 +34,13 @@ export type CallName = keyof Calls;
 export type CallArgs<K extends CallName> = Calls[K]['args'];
 export type CallResult<K extends CallName> = Calls[K]['result'];
 
-export type RequestMessage = { [K in CallName]: { kind: 'request'; id: number; call: K; args: CallArgs<K> } }[CallName];
+export type CallMessage = { [K in CallName]: { kind: 'request'; id: number; call: K; args: CallArgs<K> } }[CallName];
+export interface CancelMessage {
+  kind: 'cancel';
+  /** The request to stop. */
+  id: number;
+}
+export type RequestMessage = CallMessage | CancelMessage;
 
 /** Why a call failed, in words a user can act on. */
 export type ErrorKind = 'no-webgpu' | 'adapter' | 'file' | 'unsupported' | 'device-lost' | 'no-model' | 'engine';
@@ -50,4 +58,6 @@ export type ResponseMessage =
   | { kind: 'progress'; id: number; progress: Progress }
   | { kind: 'result'; id: number; result: unknown }
   | { kind: 'error'; id: number; error: WorkerError }
+  /** The call stopped because it was cancelled; whatever it had allocated is freed. */
+  | { kind: 'cancelled'; id: number }
   | { kind: 'device-lost'; error: WorkerError };

@@ -10,6 +10,7 @@ import { UsageError, optionalNumber, parseFlags, requireString, type Flags } fro
 import { runBench } from './bench';
 import { BENCH_QUALITY_USAGE, runBenchQuality } from './bench-quality';
 import { runBenchGpu } from './bench-gpu';
+import { runBenchMatmul } from './bench-matmul';
 
 const USAGE = `compact-studio <command> [flags]
 
@@ -128,6 +129,7 @@ async function main(argv: string[]): Promise<number> {
       case 'bench': await runBench(rest); break;
       case 'bench-quality': await runBenchQuality(rest); break;
       case 'bench-gpu': await runBenchGpu(rest); break;
+      case 'bench-matmul': await runBenchMatmul(rest); break;
       case undefined: case '-h': case '--help': console.log(USAGE); return cmd ? 0 : 2;
       default: throw new UsageError(`unknown command '${cmd}'`);
     }

@@ -1,6 +1,6 @@
 // Matmul throughput benchmark (used by `npm run bench`): y[T, N] = x[T, K] w[N, K]^T.
 import type { Gpu } from './context';
-import { matmul } from './ops/matmul';
+import { matmul, type MatmulOptions } from './ops/matmul';
 import { GpuTimer } from './timer';
 
 export interface MatmulBenchSize {
@@ -16,10 +16,17 @@ export interface MatmulBenchResult extends MatmulBenchSize {
   /** Weight + activation bytes read per ms, for the bandwidth-bound decode sizes. */
   gbPerS: number;
   source: 'timestamp' | 'wall-clock';
+  /** The forced kernel, when one was (else matmul picked by shape). */
+  kernel?: string;
 }
 
-/** Times each size: one warm-up, then `repeats` submits of `perSubmit` matmuls each. */
-export async function benchMatmul(gpu: Gpu, sizes: MatmulBenchSize[], opts: { repeats?: number; perSubmit?: number } = {}): Promise<MatmulBenchResult[]> {
+/** Times each size: one warm-up, then `repeats` submits of `perSubmit` matmuls each. `kernel`/`tileK` force a variant. */
+export async function benchMatmul(
+  gpu: Gpu,
+  sizes: MatmulBenchSize[],
+  opts: { repeats?: number; perSubmit?: number; kernel?: MatmulOptions['kernel']; tileK?: MatmulOptions['tileK'] } = {},
+): Promise<MatmulBenchResult[]> {
+  const variant: MatmulOptions = { kernel: opts.kernel, tileK: opts.tileK };
   const repeats = opts.repeats ?? 5;
   const perSubmit = opts.perSubmit ?? 10;
   const timer = new GpuTimer(gpu);
@@ -29,7 +36,7 @@ export async function benchMatmul(gpu: Gpu, sizes: MatmulBenchSize[], opts: { re
     const w = gpu.tensor([N, K], 'bench-w');
     const y = gpu.tensor([T, N], 'bench-y');
     const run = (count: number) => (rec: Parameters<Parameters<GpuTimer['time']>[0]>[0]) => {
-      for (let i = 0; i < count; i++) matmul(gpu, rec, x, w, y);
+      for (let i = 0; i < count; i++) matmul(gpu, rec, x, w, y, variant);
     };
     await timer.time(run(1), 'bench-warmup');
     const samples: number[] = [];
@@ -41,7 +48,7 @@ export async function benchMatmul(gpu: Gpu, sizes: MatmulBenchSize[], opts: { re
     }
     samples.sort((a, b) => a - b);
     const ms = samples[Math.floor(samples.length / 2)];
-    results.push({ T, N, K, ms, tflops: (2 * T * N * K) / (ms * 1e-3) / 1e12, gbPerS: ((T * K + N * K + T * N) * 4) / (ms * 1e-3) / 1e9, source });
+    results.push({ T, N, K, ms, tflops: (2 * T * N * K) / (ms * 1e-3) / 1e12, gbPerS: ((T * K + N * K + T * N) * 4) / (ms * 1e-3) / 1e9, source, ...(opts.kernel ? { kernel: `${opts.kernel}${opts.tileK ? `/k${opts.tileK}` : ''}` } : {}) });
     for (const t of [x, w, y]) gpu.destroy(t);
   }
   timer.destroy();

@@ -1,5 +1,6 @@
 // y = x w^T (+ bias) with HF Linear weights, written into a column block of out.
 import tiledCode from '../../../shaders/nn/matmul_tiled.wgsl?raw';
+import tiled8Code from '../../../shaders/nn/matmul_tiled_8x8.wgsl?raw';
 import naiveCode from '../../../shaders/nn/matmul_naive.wgsl?raw';
 import matvecCode from '../../../shaders/nn/matvec.wgsl?raw';
 import type { Gpu, Recorder } from '../context';
@@ -13,11 +14,27 @@ export interface MatmulOptions {
   bias?: Tensor;
   /** Column of out where this block's n = 0 lands (vocab-split lm_head). */
   outColOffset?: number;
+  /** Which kernel for T > MATVEC_MAX_T and Kd % 4 == 0: 'auto' (by shape, the default) or one forced (benchmarks, tests). */
+  kernel?: MatmulKernel;
+  /** K step of the 128x128 kernel (8 or 16; benchmarks). */
+  tileK?: 8 | 16;
 }
+
+/** 'tile64': 4x4 outputs per thread, 64x64 per workgroup. 'tile128': 8x8 per thread, 128x128 per workgroup. */
+export type MatmulKernel = 'auto' | 'tile64' | 'tile128';
 
 /** Largest T served by the matrix-vector kernel (decode). */
 export const MATVEC_MAX_T = 8;
 const TILE_THREADS = 16; // 16x16 threads, each a 4x4 register tile: 64x64 outputs per workgroup
+const BIG_TILE = 128; // matmul_tiled_8x8: 16x16 threads, each 8x8
+const BIG_TILE_K = 8;
+/** The 128x128 kernel needs this many workgroups to keep a big GPU busy; fewer go to the 64x64 one. */
+const BIG_MIN_WORKGROUPS = 256;
+
+/** The kernel auto picks for x [T, Kd] w [N, Kd] (Kd % 4 == 0, T > MATVEC_MAX_T). */
+export function chooseMatmulKernel(T: number, N: number): Exclude<MatmulKernel, 'auto'> {
+  return Math.ceil(T / BIG_TILE) * Math.ceil(N / BIG_TILE) >= BIG_MIN_WORKGROUPS ? 'tile128' : 'tile64';
+}
 const MATVEC_ROWS = 8;
 const MATVEC_LANES = 32;
 
@@ -53,6 +70,9 @@ export function matmul(gpu: Gpu, rec: Recorder, x: Tensor, w: Tensor, out: Tenso
   } else if (T <= MATVEC_MAX_T) {
     const p = gpu.pipeline('nn/matvec', matvecCode, { ROWS: MATVEC_ROWS, LANES: MATVEC_LANES });
     rec.dispatch(p, bindings, foldGroups(gpu, Math.ceil(N / MATVEC_ROWS)), params);
+  } else if ((opts.kernel && opts.kernel !== 'auto' ? opts.kernel : chooseMatmulKernel(T, N)) === 'tile128') {
+    const p = gpu.pipeline('nn/matmul_tiled_8x8', tiled8Code, { BK: opts.tileK ?? BIG_TILE_K });
+    rec.dispatch(p, bindings, [Math.ceil(N / BIG_TILE), Math.ceil(T / BIG_TILE)], params);
   } else {
     const p = gpu.pipeline('nn/matmul_tiled', tiledCode, { TX: TILE_THREADS, TY: TILE_THREADS });
     const tile = TILE_THREADS * 4;

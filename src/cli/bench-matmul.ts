@@ -1,0 +1,59 @@
+// `compact-studio bench-matmul [--reps 5] [--per-submit 10] [--scale 1]`: f32 matmul TFLOP/s at calibration
+// shapes (y[T, N] = x[T, K] w[N, K]^T) for each kernel variant in one run, plus max |diff| of the
+// 128x128 kernel against the 64x64 one on the GPU. Prints one JSON object. --scale S divides every
+// dimension by S (a quick smoke run on SwiftShader).
+import { acquireDevice } from '../gpu/device';
+import { nodeGpu } from '../gpu/node-device';
+import { Gpu } from '../gpu/context';
+import { benchMatmul, type MatmulBenchSize } from '../gpu/bench-matmul';
+import { matmul, chooseMatmulKernel, type MatmulOptions } from '../gpu/ops/matmul';
+import { optionalNumber, parseFlags } from './args';
+
+const SHAPES: MatmulBenchSize[] = [
+  { T: 8192, N: 8192, K: 2048 },
+  { T: 8192, N: 2048, K: 8192 },
+  { T: 8192, N: 4864, K: 896 },
+  { T: 8192, N: 896, K: 4864 },
+  { T: 512, N: 65536, K: 2048 },
+  { T: 512, N: 896, K: 896 },
+];
+
+const VARIANTS: MatmulOptions[] = [{ kernel: 'tile64' }, { kernel: 'tile128', tileK: 8 }, { kernel: 'tile128', tileK: 16 }, { kernel: 'auto' }];
+
+/** Max |a - b| of the two kernels' outputs for one shape, and the output scale. */
+async function kernelDiff(gpu: Gpu, { T, N, K }: MatmulBenchSize): Promise<{ maxAbsDiff: number; maxAbs: number }> {
+  const fill = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => (((i * 7919 + seed) % 1009) / 1009 - 0.5));
+  const x = gpu.tensor([T, K], 'diff-x', fill(T * K, 1));
+  const w = gpu.tensor([N, K], 'diff-w', fill(N * K, 2));
+  const a = gpu.tensor([T, N], 'diff-a');
+  const b = gpu.tensor([T, N], 'diff-b');
+  const rec = gpu.recorder();
+  matmul(gpu, rec, x, w, a, { kernel: 'tile64' });
+  matmul(gpu, rec, x, w, b, { kernel: 'tile128' });
+  rec.submit();
+  const [ra, rb] = [await gpu.read(a), await gpu.read(b)];
+  let maxAbsDiff = 0;
+  let maxAbs = 0;
+  for (let i = 0; i < ra.length; i++) {
+    maxAbsDiff = Math.max(maxAbsDiff, Math.abs(ra[i] - rb[i]));
+    maxAbs = Math.max(maxAbs, Math.abs(ra[i]));
+  }
+  for (const t of [x, w, a, b]) gpu.destroy(t);
+  return { maxAbsDiff, maxAbs };
+}
+
+export async function runBenchMatmul(argv: string[]): Promise<void> {
+  const f = parseFlags(argv, { reps: { type: 'string' }, 'per-submit': { type: 'string' }, scale: { type: 'string' } });
+  const scale = optionalNumber(f, 'scale', 1, (n) => [1, 2, 4, 8, 16].includes(n), 'one of 1, 2, 4, 8, 16');
+  const shapes = SHAPES.map(({ T, N, K }) => ({ T: T / scale, N: N / scale, K: K / scale }));
+  const repeats = optionalNumber(f, 'reps', 5, (n) => Number.isInteger(n) && n > 0, 'a whole number > 0');
+  const perSubmit = optionalNumber(f, 'per-submit', 10, (n) => Number.isInteger(n) && n > 0, 'a whole number > 0');
+  const { device, info } = await acquireDevice(await nodeGpu(), (e) => console.error(`WebGPU error: ${e.message}`));
+  const gpu = new Gpu(device);
+  const results = [];
+  for (const v of VARIANTS) results.push(...(await benchMatmul(gpu, shapes, { repeats, perSubmit, kernel: v.kernel, tileK: v.tileK })));
+  const check = { shape: shapes[0], ...(await kernelDiff(gpu, shapes[0])) };
+  const auto = shapes.map((s) => ({ ...s, kernel: chooseMatmulKernel(s.T, s.N) }));
+  console.log(JSON.stringify({ device: `${info.vendor} ${info.architecture} ${info.description}`.trim(), results, check, auto }));
+  device.destroy();
+}

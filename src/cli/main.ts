@@ -23,8 +23,10 @@ const USAGE = `compact-studio <command> [flags]
          [--samples N] [--sample-tokens N] --out DIR [--json]
          defaults: frequency order (id = the paper), common-act2, merge closure on, 16 x 512 tokens
   bench  [--models DIR,DIR,...] [--json FILE]   speed on this machine
-  bench-gpu --model DIR [--samples 16 --seq 512 --reps 5 --warmup 2]
+  bench-gpu --model DIR [--samples 16 --seq 512 --reps 5 --warmup 2] [--scaling]
          engine speed at a model's real shapes with random ids (no tokenizer needed)
+  bench-matmul [--reps N] [--per-submit N] [--scale S]
+         the matmul kernels side by side at LLM shapes (TFLOP/s, max |diff| between them)
 ${BENCH_QUALITY_USAGE}
 `;
 

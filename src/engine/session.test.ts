@@ -42,6 +42,14 @@ describe('EngineSession on stories260K', () => {
     expect(Math.abs(bos.mean_nll - plain.mean_nll)).toBeGreaterThan(1e-4);
   });
 
+  it('measures prefill (GPU timer) and KV-cache decode latency', async () => {
+    const l = await s.latency(null);
+    console.log(`prefill ${l.prefillTokensPerSecond.toFixed(0)} tok/s, decode ${l.decodeMsPerToken.toFixed(1)} ms/token`);
+    expect(l.prefillTokensPerSecond).toBeGreaterThan(0);
+    expect(Number.isFinite(l.prefillTokensPerSecond)).toBe(true);
+    expect(l.decodeMsPerToken).toBeGreaterThan(0);
+  });
+
   it('reports the parameter split of the model', () => {
     const p = s.summary().params;
     expect(p).toEqual({ embedding: 32768, lmHead: 0, attention: 61440, ffn: 165120, norms: 704, total: 260032 });

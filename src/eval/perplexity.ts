@@ -20,6 +20,12 @@ export function batchWindows(m: LoadedModel, seqLen: number, budgetBytes: number
   return Math.max(1, Math.floor(budgetBytes / (perToken * seqLen)));
 }
 
+/** Windows per batch: as many as fit (maxB), spread evenly so the last batch is not mostly padding. */
+export function evenBatchSize(windows: number, maxB: number): number {
+  const fit = Math.max(1, Math.min(windows, maxB));
+  return Math.ceil(windows / Math.ceil(windows / fit));
+}
+
 /** Rows of logits per LM-head chunk: [Tc, V] f32 within one binding and ~256 MB. */
 export function logitRows(gpu: Gpu, V: number, T: number): number {
   const limit = Math.min(gpu.limits.maxStorageBufferBindingSize, 256 << 20);
@@ -42,7 +48,7 @@ export async function evaluateIds(
 ): Promise<EvalResult> {
   const plan = planWindows(tokens, opts.maxTokens, opts.seq, opts.bosId);
   const S = plan.seqLen;
-  const B = Math.min(plan.windows, batchWindows(m, S, activationBudget(gpu)));
+  const B = evenBatchSize(plan.windows, batchWindows(m, S, activationBudget(gpu)));
   const V = m.vocabSize;
   const totals: NllTotals = { sumNll: 0, predicted: 0, bytes: 0 };
   const s = createScratch(gpu, m, B * S);

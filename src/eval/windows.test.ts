@@ -36,3 +36,14 @@ describe('evaluation windows', () => {
     expect(utf8Prefix('aé', 3)).toBe('aé');
   });
 });
+
+describe('batching windows', () => {
+  it('spreads windows evenly over the fewest batches', async () => {
+    const { evenBatchSize } = await import('./perplexity');
+    expect(evenBatchSize(16, 11)).toBe(8); // 2 batches of 8, not 11 + 5 padded to 11
+    expect(evenBatchSize(16, 16)).toBe(16);
+    expect(evenBatchSize(17, 16)).toBe(9); // 9 + 8
+    expect(evenBatchSize(5, 100)).toBe(5);
+    expect(evenBatchSize(3, 0)).toBe(1);
+  });
+});

@@ -29,6 +29,8 @@ import transformers
 from transformers import AutoModelForCausalLM
 from transformers.models.auto.configuration_auto import CONFIG_MAPPING
 
+from check_export import disable_tf32  # same folder: scripts/py
+
 KEPT_FRACTION = 0.7
 
 # Real shapes: V vocab, D hidden, L layers, I ffn, H/K heads, E head dim.
@@ -53,16 +55,7 @@ SHAPES: dict[str, dict[str, Any]] = {
 
 
 def tf32_off() -> dict[str, Any]:
-    errors: list[str] = []
-    for step in (
-        lambda: torch.set_float32_matmul_precision("highest"),
-        lambda: setattr(torch.backends.cuda.matmul, "allow_tf32", False),
-        lambda: setattr(torch.backends.cudnn, "allow_tf32", False),
-    ):
-        try:
-            step()
-        except Exception as err:  # noqa: BLE001 - recorded
-            errors.append(repr(err))
+    errors = disable_tf32()
     return {"errors": errors, "matmul_precision": torch.get_float32_matmul_precision(),
             "cuda_matmul_allow_tf32": torch.backends.cuda.matmul.allow_tf32}
 

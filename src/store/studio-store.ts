@@ -9,7 +9,7 @@ import type {
 } from '../engine/types';
 import type { EngineClient } from '../worker/client';
 import { EngineCallError, isCancelled } from '../worker/client';
-import type { DroppedFile, WorkerError } from '../worker/protocol';
+import { exportName, type DroppedFile, type WorkerError } from '../worker/protocol';
 import { bestPoint, textFromUpload, UploadTextError } from './derive';
 import { DEFAULT_SETTINGS, sanitizeSettings, type Settings } from './settings';
 
@@ -380,7 +380,7 @@ export function createStudioStore(deps: StudioDeps): StoreApi<StudioState> {
                 return null;
               }
               const { summary, zip } = await client().call('exportZip', { req }, onProgress, signal);
-              const fileName = `${label.replace(/[^\w.-]+/g, '_') || 'model'}-compact.zip`;
+              const fileName = `${exportName(label)}.zip`;
               set({ exported: { status: 'done', progress: null, summary, fileName } });
               return { zip, fileName };
             } catch (e) {

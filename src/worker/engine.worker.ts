@@ -12,7 +12,7 @@ import { modelFilesFromPairs } from '../io/browser-files';
 import { deviceLostError } from './errors';
 import { createDispatcher, type Handlers } from './dispatch';
 import { removeCreated, trackCreated } from './partial-export';
-import type { RequestMessage, ResponseMessage, WorkerError } from './protocol';
+import { exportName, type RequestMessage, type ResponseMessage, type WorkerError } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -64,7 +64,7 @@ const handlers: Handlers = {
   sweep: ({ targetParams, heldOut, opts }, progress) => needSession().sweep(targetParams, heldOut, opts, progress),
   async exportZip({ req }, progress) {
     const s = needSession();
-    const folderName = `${s.summary().label.replace(/[^\w.-]+/g, '_') || 'model'}-compact/`;
+    const folderName = `${exportName(s.summary().label)}/`;
     // On cancel or failure the half-built archive is simply dropped: finish() is never called.
     const out = createZipOutput(folderName);
     const summary = await s.exportPruned(req, out.folder, progress);

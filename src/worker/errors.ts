@@ -22,9 +22,7 @@ export function toWorkerError(err: unknown): WorkerError {
     const e = err as { file: string; problem?: string; fix: string };
     return { kind: 'file', message: e.problem ? `${e.file}: ${e.problem}` : message, fix: String(e.fix), file: e.file };
   }
-  if (/DeviceLost/i.test(named)) {
-    return { kind: 'device-lost', message, fix: 'Your settings are kept. Press "Reload model" to load the model again.' };
-  }
+  if (/DeviceLost/i.test(named)) return { ...deviceLostError('', ''), message };
   if (/Limit|Adapter/i.test(named) || LIMIT_WORDS.test(message)) {
     return { kind: 'adapter', message, fix: 'This GPU cannot hold the model. Try a smaller model, close other GPU-heavy tabs, or use the CLI on a larger GPU.' };
   }

@@ -61,3 +61,8 @@ export type ResponseMessage =
   /** The call stopped because it was cancelled; whatever it had allocated is freed. */
   | { kind: 'cancelled'; id: number }
   | { kind: 'device-lost'; error: WorkerError };
+
+/** Name of an exported model: the zip's folder and its download share it ("<label>-compact"). */
+export function exportName(label: string): string {
+  return `${label.replace(/[^\w.-]+/g, '_') || 'model'}-compact`;
+}

@@ -2,7 +2,7 @@
 // tokenizer needed (random ids), for big GPUs: load MB/s, one calibration pass of
 // [samples, seq] (median of reps after warm-ups), eval tokens/s with the LM head and
 // fused NLL, and the TFLOP/s of the model's largest matmuls.
-import { acquireDevice } from '../gpu/device';
+import { acquireDevice, deviceLabel } from '../gpu/device';
 import { nodeGpu } from '../gpu/node-device';
 import { Gpu } from '../gpu/context';
 import { benchMatmul } from '../gpu/bench-matmul';
@@ -92,7 +92,7 @@ export async function runBenchGpu(argv: string[]): Promise<void> {
   const ev = median(evalMs);
   const result = {
     model: dir.split('/').filter(Boolean).pop(),
-    device: `${info.vendor} ${info.architecture} ${info.description}`.trim(),
+    device: deviceLabel(info),
     params: [...ckpt.entries.values()].reduce((a, e) => a + e.shape.reduce((x, y) => x * y, 1), 0),
     weight_bytes: ckpt.totalBytes,
     load_s: loadS,

@@ -2,7 +2,7 @@
 // shapes (y[T, N] = x[T, K] w[N, K]^T) for each kernel variant in one run, plus max |diff| of the
 // 128x128 kernel against the 64x64 one on the GPU. Prints one JSON object. --scale S divides every
 // dimension by S (a quick smoke run on SwiftShader).
-import { acquireDevice } from '../gpu/device';
+import { acquireDevice, deviceLabel } from '../gpu/device';
 import { nodeGpu } from '../gpu/node-device';
 import { Gpu } from '../gpu/context';
 import { benchMatmul, type MatmulBenchSize } from '../gpu/bench-matmul';
@@ -54,6 +54,6 @@ export async function runBenchMatmul(argv: string[]): Promise<void> {
   for (const v of VARIANTS) results.push(...(await benchMatmul(gpu, shapes, { repeats, perSubmit, kernel: v.kernel, tileK: v.tileK })));
   const check = { shape: shapes[0], ...(await kernelDiff(gpu, shapes[0])) };
   const auto = shapes.map((s) => ({ ...s, kernel: chooseMatmulKernel(s.T, s.N) }));
-  console.log(JSON.stringify({ device: `${info.vendor} ${info.architecture} ${info.description}`.trim(), results, check, auto }));
+  console.log(JSON.stringify({ device: deviceLabel(info), results, check, auto }));
   device.destroy();
 }

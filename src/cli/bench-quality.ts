@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { cpus } from 'node:os';
-import { acquireDevice } from '../gpu/device';
+import { acquireDevice, deviceLabel } from '../gpu/device';
 import { nodeGpu } from '../gpu/node-device';
 import { openNodeFolder } from '../io/node-files';
 import { openSession, type EngineSession } from '../engine/session';
@@ -76,7 +76,7 @@ export async function runBenchQuality(argv: string[]): Promise<void> {
   for (const dir of dirs) {
     // a fresh device per model: dispose() destroys it
     const { device, info } = await acquireDevice(gpu, (e) => console.error(`WebGPU error: ${e.message}`));
-    deviceInfo = `${info.vendor} ${info.architecture} ${info.description}`.trim();
+    deviceInfo = deviceLabel(info);
     console.error(`device: ${deviceInfo}; model ${dir}`);
     const s = (await openSession(device, await openNodeFolder(dir))) as EngineSession;
     const name = basename(dir);

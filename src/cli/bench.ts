@@ -3,7 +3,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { acquireDevice } from '../gpu/device';
+import { acquireDevice, deviceLabel } from '../gpu/device';
 import { nodeGpu } from '../gpu/node-device';
 import { openNodeFolder, nodeOutputFolder } from '../io/node-files';
 import { openSession, type EngineSession } from '../engine/session';
@@ -79,7 +79,7 @@ export async function runBench(argv: string[]): Promise<void> {
   for (const dir of models) {
     // a fresh device per model: dispose() destroys it
     const { device, info } = await acquireDevice(gpu);
-    if (rows.length === 0) console.log(`device: ${info.vendor} ${info.architecture} ${info.description}`.trim());
+    if (rows.length === 0) console.log(`device: ${deviceLabel(info)}`);
     rows.push(await benchModel(device, dir, calibText, evalText, samples, sampleTokens));
     const r = rows[rows.length - 1];
     console.log(

@@ -1,6 +1,6 @@
 // `compact-studio` CLI: the same engine as the studio, headless in Node (Dawn).
 import { readFile } from 'node:fs/promises';
-import { acquireDevice } from '../gpu/device';
+import { acquireDevice, deviceLabel } from '../gpu/device';
 import { nodeGpu } from '../gpu/node-device';
 import { openNodeFolder, nodeOutputFolder } from '../io/node-files';
 import { openSession, type EngineSession } from '../engine/session';
@@ -36,7 +36,7 @@ async function session(dir: string, quiet: boolean): Promise<EngineSession> {
   device.lost.then((l) => {
     if (l.reason !== 'destroyed') console.error(`GPU device lost: ${l.message}`);
   });
-  if (!quiet) console.error(`device: ${info.vendor} ${info.architecture} ${info.description}`.trim());
+  if (!quiet) console.error(`device: ${deviceLabel(info)}`);
   const files = await openNodeFolder(dir);
   return (await openSession(device, files)) as EngineSession;
 }

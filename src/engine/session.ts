@@ -20,7 +20,6 @@ import { buildPrunedModel, destroyPrunedModel, type PrunedModel, type PruneSelec
 import { exportPrunedFolder } from '../prune/export';
 import { budgetSplits, paramBreakdown, weightBytes } from '../prune/params';
 import { evaluateIds } from '../eval/perplexity';
-import { utf8Prefix } from '../eval/windows';
 import type { EngineSessionApi, OpenSession } from './session-api';
 import type {
   CalibrationOptions, CalibrationSummary, EvalOptions, EvalResult, ExportSummary, LatencyResult,
@@ -29,7 +28,8 @@ import type {
 
 type Json = Record<string, unknown>;
 
-export const DEFAULT_CALIBRATION: CalibrationOptions = { samples: 16, sampleTokens: 512, vocabOrder: 'id', criterion: 'common-act2', closure: true };
+/** Vocabulary settings before any calibration (planSummary only checks V' then). */
+const UNCALIBRATED_VOCAB: Pick<CalibrationOptions, 'vocabOrder' | 'closure'> = { vocabOrder: 'id', closure: true };
 
 interface Calibration {
   opts: CalibrationOptions;
@@ -91,6 +91,7 @@ export class EngineSession implements EngineSessionApi {
     const counts = tokenCounts(windows.ids, this.spec.vocabSize);
     const { act2 } = await activationScores(this.gpu, this.model, windows, null, onProgress);
     this.calibration = { opts, windows, counts, act2, common: new Map() };
+    this.vocabCache.clear(); // frequency order depends on the new counts
     this.dropPreview();
     const ms = performance.now() - t0;
     let distinct = 0;
@@ -118,9 +119,25 @@ export class EngineSession implements EngineSessionApi {
     return this.calibration;
   }
 
+  /** Vocabulary selections by (order, closure, V'): the sliders, plan and preview ask for the same ones
+   *  repeatedly, and one selection walks the whole tokenizer (~0.2 s at 50k tokens). Cleared by calibrate(). */
+  private readonly vocabCache = new Map<string, VocabSelection>();
+
   private vocabulary(keep: number): VocabSelection {
     const cal = this.calibration;
-    const opts = cal?.opts ?? DEFAULT_CALIBRATION;
+    const opts = cal?.opts ?? UNCALIBRATED_VOCAB;
+    const key = `${opts.vocabOrder}/${opts.closure}/${keep}`;
+    let sel = this.vocabCache.get(key);
+    if (!sel) {
+      if (this.vocabCache.size >= 64) this.vocabCache.clear();
+      sel = this.selectVocabulary(keep, opts);
+      this.vocabCache.set(key, sel);
+    }
+    return sel;
+  }
+
+  private selectVocabulary(keep: number, opts: Pick<CalibrationOptions, 'vocabOrder' | 'closure'>): VocabSelection {
+    const cal = this.calibration;
     return selectVocabulary({
       tokenizerJson: this.jsons.tokenizerJson,
       tokenizerConfig: this.jsons.tokenizerConfig,
@@ -212,9 +229,10 @@ export class EngineSession implements EngineSessionApi {
   /** The model (and its tokenizer) a request refers to; builds the pruned one on the GPU. */
   private async modelFor(req: PruneRequest | null): Promise<{ model: LoadedModel; tokenizer: TextTokenizer; keptVocab: Uint32Array | null }> {
     if (req === null) return { model: this.model, tokenizer: this.tokenizer, keptVocab: null };
-    const { sel } = await this.selection(req);
-    const key = `${this.calibration?.opts.vocabOrder}/${this.calibration?.opts.criterion}/${this.calibration?.opts.closure}/${sel.keptVocab.length}/${req.ffnKeep}`;
+    const o = this.calibration?.opts;
+    const key = `${o?.vocabOrder}/${o?.criterion}/${o?.closure}/${req.vocabKeep}/${req.ffnKeep}`;
     if (this.preview?.key !== key) {
+      const { sel } = await this.selection(req);
       this.dropPreview();
       const pruned = buildPrunedModel(this.gpu, this.model, sel);
       const files = pruneTokenizerFiles({ ...this.jsons }, sel.keptVocab);
@@ -393,4 +411,3 @@ export const openSession: OpenSession = async (device, files, onProgress) => {
   return new EngineSession(gpu, files, model.spec, ckpt, model, tokenizer, { config, generationConfig, tokenizerJson, tokenizerConfig });
 };
 
-export { utf8Prefix };

@@ -63,3 +63,8 @@ export async function acquireDevice(gpu: GPU | undefined, onUncapturedError?: (e
   };
   return { device, info, lost: device.lost };
 }
+
+/** One line naming the adapter, for logs and benchmark output. */
+export function deviceLabel(info: DeviceInfo): string {
+  return `${info.vendor} ${info.architecture} ${info.description}`.trim();
+}

@@ -43,6 +43,14 @@ export function tokenCounts(ids: ArrayLike<number>, vocabSize: number): Uint32Ar
   return counts;
 }
 
+/** Windows per calibration batch: as many as fit, dividing the sample count, so no batch
+ *  carries padding windows (they would enter act2 and the layer statistics). */
+export function calibrationBatch(gpu: Gpu, m: LoadedModel, cal: CalibrationWindows): number {
+  let B = Math.min(cal.samples, batchWindows(m, cal.seqLen, activationBudget(gpu)));
+  while (cal.samples % B !== 0) B--;
+  return B;
+}
+
 export interface ActivationScores {
   /** per layer [I]: sum of h^2 over positions whose input token is kept. */
   commonAct2: Float64Array[];
@@ -61,10 +69,7 @@ export async function activationScores(
   onProgress?: ProgressFn,
 ): Promise<ActivationScores> {
   const S = cal.seqLen;
-  // B divides the sample count, so no batch carries padding windows (they would enter act2).
-  const maxB = Math.min(cal.samples, batchWindows(m, S, activationBudget(gpu)));
-  let B = maxB;
-  while (cal.samples % B !== 0) B--;
+  const B = calibrationBatch(gpu, m, cal);
   const T = B * S;
   const I = m.intermediate;
   const L = m.spec.layers;

@@ -5,10 +5,9 @@
 // layout (fewer decoder layers), like COMPACT.
 import type { Gpu } from '../gpu/context';
 import type { Tensor } from '../gpu/tensor';
-import { activationBudget, batchWindows } from '../eval/perplexity';
 import { createScratch, destroyScratch, recordForward, type LoadedModel } from '../model/forward';
 import type { WeightRef } from '../model/weights';
-import type { CalibrationWindows } from './calibration';
+import { calibrationBatch, type CalibrationWindows } from './calibration';
 import { PruneSettingsError } from './ffn-select';
 
 /** Adds cos(a[t], b[t]) of every row t of two [T, D] matrices to acc (float64 sums). */
@@ -40,8 +39,7 @@ export async function blockInfluence(gpu: Gpu, m: LoadedModel, cal: CalibrationW
   const S = cal.seqLen;
   const L = m.spec.layers;
   const D = m.spec.hidden;
-  let B = Math.min(cal.samples, batchWindows(m, S, activationBudget(gpu)));
-  while (cal.samples % B !== 0) B--;
+  const B = calibrationBatch(gpu, m, cal);
   const T = B * S;
   const s = createScratch(gpu, m, T);
   // snapshot k holds x after layer k - 1 (k = 0: the embedding output)

@@ -107,8 +107,9 @@ export function parseModelSpec(config: unknown, generationConfig?: unknown): Mod
     activation: activationOf(family, cfg, d.act),
     rmsEps: r.num('rms_norm_eps', d.eps),
     normPlusOne: gemma,
-    // HF multiplies by torch.tensor(D ** 0.5).to(weight dtype): sqrt(2048) = 45.2548 becomes 45.25 in bf16.
-    // We store the f32 value; embedScaleInDtype() gives the rounded one.
+    // HF multiplies by torch.tensor(D ** 0.5, dtype=hidden_states.dtype): the compute dtype. The engine
+    // computes in f32 (as transformers does over upcast weights), so the f32 value is the one used;
+    // embedScaleInDtype() gives what a bf16/f16 run would use (45.25 for sqrt(2048) in bf16).
     embedScale: gemma ? Math.fround(Math.sqrt(hidden)) : 1,
     tiedEmbeddings: firstBool(outer, 'tie_word_embeddings') ?? d.tied,
     // qwen2 always has q/k/v biases (hard-coded in Qwen2Attention); mistral has none.

@@ -1,13 +1,8 @@
 // Plain serialisable data exchanged between the engine and its callers (worker protocol, CLI, UI store).
 
-export interface ParamBreakdown {
-  embedding: number;
-  lmHead: number; // 0 when tied
-  attention: number;
-  ffn: number;
-  norms: number;
-  total: number;
-}
+import type { ParamBreakdown } from '../prune/params';
+export type { ParamBreakdown } from '../prune/params';
+export type { EvalResult } from '../eval/windows';
 
 export interface ModelSummary {
   label: string;
@@ -68,15 +63,6 @@ export interface EvalOptions {
   bos?: boolean; // prepend BOS to every window
 }
 
-export interface EvalResult {
-  tokens: number;
-  windows: number;
-  predicted: number;
-  mean_nll: number;
-  ppl: number;
-  bits_per_byte: number;
-  bytes: number;
-}
 
 export interface LatencyResult {
   prefillTokensPerSecond: number;
@@ -99,12 +85,4 @@ export interface ExportSummary {
   notes: string[];
 }
 
-/** Progress events reported by long operations. */
-export interface Progress {
-  phase: 'read' | 'upload' | 'tokenize' | 'calibrate' | 'evaluate' | 'sweep' | 'export' | 'generate' | 'latency';
-  done: number;
-  total: number;
-  unit: 'bytes' | 'tokens' | 'steps';
-  message?: string;
-}
-export type ProgressFn = (p: Progress) => void;
+export type { Progress, ProgressFn } from '../io/progress';

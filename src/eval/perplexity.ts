@@ -4,7 +4,8 @@ import type { Gpu } from '../gpu/context';
 import type { Tensor } from '../gpu/tensor';
 import { logSoftmaxNll } from '../gpu/ops';
 import { createScratch, destroyScratch, recordForward, recordLogits, type LoadedModel } from '../model/forward';
-import type { EvalResult, ProgressFn } from '../engine/types';
+import type { ProgressFn } from '../io/progress';
+import type { EvalResult } from './windows';
 import { accumulateNll, planWindows, summarise, type NllTotals } from './windows';
 
 /** Activation budget for one batch: half a storage binding (512 MB on SwiftShader, 1 GB on an H200). */

@@ -68,7 +68,18 @@ export function accumulateNll(
   }
 }
 
-export function summarise(totals: NllTotals, tokens: number, windows: number) {
+/** Perplexity and bits per byte of one evaluation (DESIGN.md protocol). */
+export interface EvalResult {
+  tokens: number;
+  windows: number;
+  predicted: number;
+  mean_nll: number;
+  ppl: number;
+  bits_per_byte: number;
+  bytes: number;
+}
+
+export function summarise(totals: NllTotals, tokens: number, windows: number): EvalResult {
   const mean = totals.sumNll / totals.predicted;
   return {
     tokens,

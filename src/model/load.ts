@@ -9,7 +9,7 @@ import type { Checkpoint } from '../io/checkpoint';
 import { checkSupportedDtype } from '../io/safetensors';
 import type { ModelSpec } from './spec-types';
 import { weightTable, type WeightRef, type WeightRole } from './weights';
-import type { ProgressFn } from '../engine/types';
+import type { ProgressFn } from '../io/progress';
 
 /** Rows [rowOffset, rowOffset + rows) of a [V, D] table. */
 export interface VocabChunk {

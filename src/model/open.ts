@@ -4,7 +4,7 @@ import type { Gpu } from '../gpu/context';
 import { openCheckpoint, type Checkpoint } from '../io/checkpoint';
 import { readJsonFile } from '../io/json-files';
 import type { ModelFiles } from '../io/source';
-import type { ProgressFn } from '../engine/types';
+import type { ProgressFn } from '../io/progress';
 import { parseModelSpec } from './spec';
 import { checkWeights } from './weights';
 import { uploadWeights, type UploadOptions } from './load';

@@ -7,7 +7,7 @@ import type { Tensor } from '../gpu/tensor';
 import { ffnStats } from '../gpu/ops';
 import { createScratch, destroyScratch, recordForward, type LoadedModel } from '../model/forward';
 import { activationBudget, batchWindows } from '../eval/perplexity';
-import type { ProgressFn } from '../engine/types';
+import type { ProgressFn } from '../io/progress';
 
 export class CalibrationTextError extends Error {
   constructor(message: string) {

@@ -9,7 +9,7 @@ import type { ModelSpec } from '../model/spec-types';
 import { weightTable, type WeightRef } from '../model/weights';
 import { pruneTokenizerFiles } from '../tokenizer/prune-tokenizer';
 import type { PruneSelection } from './pruned-model';
-import type { ProgressFn } from '../engine/types';
+import type { ProgressFn } from '../io/progress';
 
 /** Rows `idx` of a row-major [R, C] tensor of `elem`-byte elements. */
 export function gatherRowBytes(src: Uint8Array, C: number, elem: number, idx: Uint32Array): Uint8Array {

@@ -1,7 +1,16 @@
 // Parameter accounting through the weight table: counts per group for the dense model
 // or for a (V', I') choice, and bytes on disk (source dtype) / on the GPU (f32).
-import type { ParamBreakdown } from '../engine/types';
 import type { WeightRef, WeightRole } from '../model/weights';
+
+/** Parameters per group for a dense or pruned model. */
+export interface ParamBreakdown {
+  embedding: number;
+  lmHead: number; // 0 when tied
+  attention: number;
+  ffn: number;
+  norms: number;
+  total: number;
+}
 
 const GROUP: Record<WeightRole, keyof Omit<ParamBreakdown, 'total'>> = {
   embed: 'embedding',

@@ -9,7 +9,7 @@ import { cpus } from 'node:os';
 import { acquireDevice, deviceLabel } from '../gpu/device';
 import { nodeGpu } from '../gpu/node-device';
 import { openNodeFolder } from '../io/node-files';
-import { openSession, type EngineSession } from '../engine/session';
+import { openSession } from '../engine/session';
 import { utf8Prefix } from '../eval/windows';
 import { parseAnchors, type AnchorModel } from '../bench/anchors';
 import { lineChartSvg, seriesOf } from '../bench/chart-svg';
@@ -78,7 +78,7 @@ export async function runBenchQuality(argv: string[]): Promise<void> {
     const { device, info } = await acquireDevice(gpu, (e) => console.error(`WebGPU error: ${e.message}`));
     deviceInfo = deviceLabel(info);
     console.error(`device: ${deviceInfo}; model ${dir}`);
-    const s = (await openSession(device, await openNodeFolder(dir))) as EngineSession;
+    const s = await openSession(device, await openNodeFolder(dir));
     const name = basename(dir);
     let q: ModelQuality;
     try {

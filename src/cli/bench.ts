@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { acquireDevice, deviceLabel } from '../gpu/device';
 import { nodeGpu } from '../gpu/node-device';
 import { openNodeFolder, nodeOutputFolder } from '../io/node-files';
-import { openSession, type EngineSession } from '../engine/session';
+import { openSession } from '../engine/session';
 import { parseFlags } from './args';
 
 const SHARED = resolve(process.cwd(), '../shared');
@@ -35,7 +35,7 @@ export async function benchModel(device: GPUDevice, dir: string, calibText: stri
   try {
     const files = await openNodeFolder(dir);
     const t0 = performance.now();
-    const s = (await openSession(device, files)) as EngineSession;
+    const s = await openSession(device, files);
     const loadMs = performance.now() - t0;
     const weightBytes = s.summary().weightBytes;
     const cal = await s.calibrate(calibText, { samples, sampleTokens, vocabOrder: 'id', criterion: 'act2', closure: true });
@@ -124,7 +124,7 @@ export async function benchShards(gpu: GPU, dir: string): Promise<{ shards: numb
     }, 5);
     const { device } = await acquireDevice(gpu); // dispose() destroys each session's device
     const t0 = performance.now();
-    const s = (await openSession(device, await openNodeFolder(out))) as EngineSession;
+    const s = await openSession(device, await openNodeFolder(out));
     const loadMs = performance.now() - t0;
     clearInterval(timer);
     s.dispose();

@@ -38,7 +38,7 @@ async function session(dir: string, quiet: boolean): Promise<EngineSession> {
   });
   if (!quiet) console.error(`device: ${deviceLabel(info)}`);
   const files = await openNodeFolder(dir);
-  return (await openSession(device, files)) as EngineSession;
+  return await openSession(device, files);
 }
 
 async function cmdEval(argv: string[]): Promise<void> {

@@ -2,7 +2,7 @@
 import type { ModelFiles, OutputFolder } from '../io/source';
 import type {
   CalibrationOptions, CalibrationSummary, EvalOptions, EvalResult, ExportSummary, LatencyResult,
-  ModelSummary, PlanSummary, ProgressFn, PruneRequest, SweepPoint,
+  GpuMemory, ModelSummary, PlanSummary, ProgressFn, PruneRequest, SweepResult,
 } from './types';
 
 export interface EngineSessionApi {
@@ -14,12 +14,23 @@ export interface EngineSessionApi {
   /** null = the original model. Held-out text only. */
   evaluate(req: PruneRequest | null, text: string, opts: EvalOptions, onProgress?: ProgressFn): Promise<EvalResult>;
   latency(req: PruneRequest | null): Promise<LatencyResult>;
-  generate(req: PruneRequest | null, prompt: string, maxNewTokens: number): Promise<string>;
+  /** Greedy continuation; progress events carry the text so far (phase 'generate', `text`). */
+  generate(req: PruneRequest | null, prompt: string, maxNewTokens: number, onProgress?: ProgressFn): Promise<string>;
   /** (V', I') pairs with total params <= targetParams, each evaluated on heldOut. */
-  sweep(targetParams: number, heldOut: string, opts: EvalOptions, onProgress?: ProgressFn): Promise<SweepPoint[]>;
+  sweep(targetParams: number, heldOut: string, opts: EvalOptions, onProgress?: ProgressFn): Promise<SweepResult>;
+  /** GPU memory the engine holds now (model, preview, caches) and its peak since the last call. */
+  memory(): GpuMemory;
   exportPruned(req: PruneRequest, out: OutputFolder, onProgress?: ProgressFn): Promise<ExportSummary>;
   dispose(): void;
 }
 
-/** `openSession(device, files, onProgress)` in session.ts loads a model folder onto the GPU. */
-export type OpenSession = (device: GPUDevice, files: ModelFiles, onProgress?: ProgressFn) => Promise<EngineSessionApi>;
+export interface OpenOptions {
+  /** GPU memory budget in bytes; undefined: the default (a safe share of what the adapter allows). */
+  gpuMemoryBytes?: number;
+  /** where gpuMemoryBytes came from, for the placement note (e.g. "--gpu-memory 4GiB"). */
+  budgetSource?: string;
+  onProgress?: ProgressFn;
+}
+
+/** `openSession(device, files, opts)` in session.ts opens a model folder (resident or streamed). */
+export type OpenSession = (device: GPUDevice, files: ModelFiles, opts?: OpenOptions) => Promise<EngineSessionApi>;

@@ -16,7 +16,7 @@ describe('EngineSession on stories260K', () => {
   let s: EngineSession;
   beforeAll(async () => {
     const { device } = await testDevice();
-    s = (await openSession(device, await openNodeFolder(MODEL))) as EngineSession;
+    s = await openSession(device, await openNodeFolder(MODEL));
   });
 
   for (const [key, file] of [['tinystories', 'tinystories-heldout.txt'], ['wikitext2', 'wikitext2-test.raw']]) {

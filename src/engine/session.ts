@@ -20,10 +20,10 @@ import { buildPrunedModel, destroyPrunedModel, type PrunedModel, type PruneSelec
 import { exportPrunedFolder } from '../prune/export';
 import { budgetSplits, paramBreakdown, weightBytes } from '../prune/params';
 import { evaluateIds } from '../eval/perplexity';
-import type { EngineSessionApi, OpenSession } from './session-api';
+import type { EngineSessionApi, OpenOptions } from './session-api';
 import type {
-  CalibrationOptions, CalibrationSummary, EvalOptions, EvalResult, ExportSummary, LatencyResult,
-  ModelSummary, PlanSummary, ProgressFn, PruneRequest, SweepPoint,
+  CalibrationOptions, CalibrationSummary, EvalOptions, EvalResult, ExportSummary, GpuMemory, LatencyResult,
+  ModelSummary, Placement, PlanSummary, ProgressFn, PruneRequest, SweepPoint, SweepResult,
 } from './types';
 
 type Json = Record<string, unknown>;
@@ -54,6 +54,7 @@ export class EngineSession implements EngineSessionApi {
     readonly model: LoadedModel,
     readonly tokenizer: TextTokenizer,
     private readonly jsons: { config: Json; generationConfig?: Json; tokenizerJson: Json; tokenizerConfig?: Json },
+    readonly placement: Placement,
   ) {
     this.table = weightTable(spec, new Set(ckpt.entries.keys()));
   }
@@ -76,7 +77,14 @@ export class EngineSession implements EngineSessionApi {
       files: this.files.names().map((name) => ({ name, size: this.files.get(name)!.size })),
       params: paramBreakdown(this.table, s.vocabSize, s.intermediate),
       weightBytes: this.weightBytes(s.vocabSize, s.intermediate),
+      placement: this.placement,
     };
+  }
+
+  memory(): GpuMemory {
+    const m = this.gpu.memory();
+    this.gpu.resetPeak();
+    return m;
   }
 
   private weightBytes(V: number, I: number): number {
@@ -102,6 +110,8 @@ export class EngineSession implements EngineSessionApi {
       ms,
       tokensPerSecond: (windows.ids.length / ms) * 1000,
       minVocab: this.vocabulary(this.spec.vocabSize).alwaysKept,
+      mode: 'exact',
+      modeNote: 'exact: f32 math',
     };
   }
 
@@ -300,7 +310,13 @@ export class EngineSession implements EngineSessionApi {
    * Greedy decoding with a KV cache: one forward over the prompt fills the cache, then one
    * single-token forward per new token. Returns the new ids and each step's wall time.
    */
-  private async greedy(model: LoadedModel, promptIds: number[], maxNewTokens: number, stopAtEos: boolean): Promise<{ ids: number[]; stepMs: number[] }> {
+  private async greedy(
+    model: LoadedModel,
+    promptIds: number[],
+    maxNewTokens: number,
+    stopAtEos: boolean,
+    onToken?: (sofar: number[]) => void,
+  ): Promise<{ ids: number[]; stepMs: number[] }> {
     const gpu = this.gpu;
     const P = promptIds.length;
     const cache = createKvCache(gpu, model, P + maxNewTokens);
@@ -327,6 +343,7 @@ export class EngineSession implements EngineSessionApi {
         cache.pos += s.T;
         s = step;
         out.push(id);
+        onToken?.(out);
         if (stopAtEos && this.isEos(model, id)) break;
       }
     } finally {
@@ -346,19 +363,24 @@ export class EngineSession implements EngineSessionApi {
     return kept !== undefined && id < kept.length && this.spec.eosIds.includes(kept[id]);
   }
 
-  async generate(req: PruneRequest | null, prompt: string, maxNewTokens: number): Promise<string> {
+  async generate(req: PruneRequest | null, prompt: string, maxNewTokens: number, onProgress?: ProgressFn): Promise<string> {
     const { model, tokenizer } = await this.modelFor(req);
     const promptIds = tokenizer.encode(prompt);
     if (promptIds.length === 0) throw new PruneSettingsError('the prompt is empty: type a few words to continue');
-    const { ids } = await this.greedy(model, promptIds, maxNewTokens, true);
     // decode prompt + continuation and cut the prompt's text: decoding the new ids alone
     // would lose a leading space (SentencePiece '▁' is stripped at the start of a decode)
-    const full = tokenizer.decode([...promptIds, ...ids]);
     const head = tokenizer.decode(promptIds);
-    return full.startsWith(head) ? full.slice(head.length) : tokenizer.decode(ids);
+    const continuation = (ids: number[]) => {
+      const full = tokenizer.decode([...promptIds, ...ids]);
+      return full.startsWith(head) ? full.slice(head.length) : tokenizer.decode(ids);
+    };
+    const { ids } = await this.greedy(model, promptIds, maxNewTokens, true, (sofar) =>
+      onProgress?.({ phase: 'generate', done: sofar.length, total: maxNewTokens, unit: 'tokens', text: continuation(sofar) }),
+    );
+    return continuation(ids);
   }
 
-  async sweep(targetParams: number, heldOut: string, opts: EvalOptions, onProgress?: ProgressFn): Promise<SweepPoint[]> {
+  async sweep(targetParams: number, heldOut: string, opts: EvalOptions, onProgress?: ProgressFn): Promise<SweepResult> {
     this.requireCalibration(); // FFN scores come from it
     const minVocab = this.vocabulary(this.spec.vocabSize).alwaysKept;
     const pairs = budgetSplits(this.table, this.spec.vocabSize, this.spec.intermediate, minVocab, targetParams);
@@ -373,7 +395,7 @@ export class EngineSession implements EngineSessionApi {
       points.push({ vocabKeep: plan.vocabKeep, ffnKeep: p.ffnKeep, params: plan.params.total, bits_per_byte: r.bits_per_byte, ppl: r.ppl });
     }
     onProgress?.({ phase: 'sweep', done: pairs.length, total: pairs.length, unit: 'steps' });
-    return points;
+    return { points, mode: 'exact' };
   }
 
   async exportPruned(req: PruneRequest, out: OutputFolder, onProgress?: ProgressFn): Promise<ExportSummary> {
@@ -401,13 +423,26 @@ export class EngineSession implements EngineSessionApi {
   }
 }
 
-export const openSession: OpenSession = async (device, files, onProgress) => {
+/** Opens a model folder on `device`: tokenizer first, then config, headers and weights. */
+export async function openSession(device: GPUDevice, files: ModelFiles, opts: OpenOptions = {}): Promise<EngineSession> {
+  const { onProgress } = opts;
   const gpu = new Gpu(device);
   // tokenizer files first: a missing tokenizer.json should fail before minutes of upload
   const tokenizerJson = (await readJsonFile(files, 'tokenizer.json', true)) as Json;
   const tokenizerConfig = (await readJsonFile(files, 'tokenizer_config.json', false)) as Json | undefined;
   const tokenizer = TextTokenizer.fromJson(tokenizerJson, tokenizerConfig);
   const { ckpt, model, config, generationConfig } = await openModel(gpu, files, onProgress);
-  return new EngineSession(gpu, files, model.spec, ckpt, model, tokenizer, { config, generationConfig, tokenizerJson, tokenizerConfig });
-};
+  const weightBytes = ckpt.totalBytes;
+  const placement: Placement = {
+    mode: 'resident',
+    budgetBytes: opts.gpuMemoryBytes ?? Infinity,
+    budgetSource: opts.budgetSource ?? 'default',
+    weightBytes,
+    residentNeedBytes: weightBytes,
+    streamedNeedBytes: weightBytes,
+    reason: 'the whole model is kept on the GPU',
+    unavailable: [],
+  };
+  return new EngineSession(gpu, files, model.spec, ckpt, model, tokenizer, { config, generationConfig, tokenizerJson, tokenizerConfig }, placement);
+}
 

@@ -21,6 +21,43 @@ export interface ModelSummary {
   params: ParamBreakdown;
   /** bytes of the weights on disk (source dtype). */
   weightBytes: number;
+  /** where the weights live during passes, chosen from the GPU memory budget at open. */
+  placement: Placement;
+}
+
+/**
+ * Resident: every weight stays on the GPU (in its stored dtype) for the whole session.
+ * Streamed: passes run layer by layer, one decoder layer's weights uploaded at a time from
+ * the files, the embedding and LM head in row chunks; hidden states stay on the GPU.
+ */
+export type PlacementMode = 'resident' | 'streamed';
+
+export interface Placement {
+  mode: PlacementMode;
+  /** the GPU memory budget the choice was made under (bytes). */
+  budgetBytes: number;
+  /** where the budget came from, e.g. "--gpu-memory 4GiB", "the studio setting", "default: 75% of maxBufferSize". */
+  budgetSource: string;
+  /** weights in their stored dtype (what a resident session keeps on the GPU). */
+  weightBytes: number;
+  /** what a resident session needs: weights + a calibration batch's activations + a decode cache. */
+  residentNeedBytes: number;
+  /** the most a streamed pass holds at once (two layers' weights, one vocab chunk, activations). */
+  streamedNeedBytes: number;
+  /** one sentence: why this mode. */
+  reason: string;
+  /** what needs the whole model resident and is not offered in this mode (empty when resident). */
+  unavailable: string[];
+}
+
+/** Exact: f32 math over the stored weights (the default; every check against transformers).
+ *  Fast: f16 inputs, f32 accumulation on tensor cores (subgroup matrices), where the adapter has them. */
+export type ComputeMode = 'exact' | 'fast';
+
+/** GPU memory held by the engine's buffers (bytes). */
+export interface GpuMemory {
+  allocatedBytes: number;
+  peakBytes: number;
 }
 
 export type VocabOrder = 'id' | 'frequency';
@@ -32,6 +69,8 @@ export interface CalibrationOptions {
   vocabOrder: VocabOrder;
   criterion: Criterion;
   closure: boolean; // merge closure, default true
+  /** compute mode for the calibration passes and the sweep; 'auto' (default): fast where offered. */
+  mode?: ComputeMode | 'auto';
 }
 
 export interface CalibrationSummary {
@@ -41,6 +80,9 @@ export interface CalibrationSummary {
   tokensPerSecond: number;
   /** smallest legal vocabulary (special + byte tokens). */
   minVocab: number;
+  /** the compute mode that ran, and why (e.g. "fast: subgroup matrices f16->f32" or "exact: no subgroup matrices on this adapter"). */
+  mode: ComputeMode;
+  modeNote: string;
 }
 
 export interface PruneRequest {
@@ -52,7 +94,7 @@ export interface PlanSummary extends PruneRequest {
   params: ParamBreakdown;
   /** exported weight bytes in the source dtype. */
   fileBytes: number;
-  /** f32 weights resident on the GPU for preview. */
+  /** weight bytes of the pruned model in its stored dtype (what its preview adds on the GPU when resident). */
   gpuBytes: number;
   keptByReason: { special: number; byte: number; ranked: number; closure: number };
 }
@@ -73,6 +115,12 @@ export interface SweepPoint extends PruneRequest {
   params: number;
   bits_per_byte: number;
   ppl: number;
+}
+
+export interface SweepResult {
+  points: SweepPoint[];
+  /** the compute mode the sweep's evaluations ran in. */
+  mode: ComputeMode;
 }
 
 export interface ExportSummary {

@@ -3,6 +3,12 @@
 import { DeviceLostError, GpuOutOfMemoryError, TensorTooLargeError } from './errors';
 import { numel, type Tensor } from './tensor';
 
+/** GPU memory held by the engine's buffers. */
+export interface GpuMemory {
+  allocatedBytes: number;
+  peakBytes: number;
+}
+
 export type Binding = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
 
 function isBufferBinding(b: Binding): b is { buffer: GPUBuffer; offset?: number; size?: number } {
@@ -24,6 +30,9 @@ export class Gpu {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly freeUniforms: GPUBuffer[] = [];
   private lostInfo: GPUDeviceLostInfo | undefined;
+  private readonly sizes = new WeakMap<GPUBuffer, number>();
+  private allocated = 0;
+  private peak = 0;
 
   constructor(readonly device: GPUDevice) {
     this.limits = device.limits;
@@ -38,6 +47,25 @@ export class Gpu {
     if (this.lostInfo) throw new DeviceLostError(this.lostInfo.reason, this.lostInfo.message);
   }
 
+  /** Bytes of every live buffer made through this Gpu, and the most there ever were at once. */
+  memory(): GpuMemory {
+    return { allocatedBytes: this.allocated, peakBytes: this.peak };
+  }
+
+  /** Starts a new peak measurement from what is allocated now. */
+  resetPeak(): void {
+    this.peak = this.allocated;
+  }
+
+  /** createBuffer with accounting (every engine buffer goes through here). */
+  createBuffer(desc: GPUBufferDescriptor): GPUBuffer {
+    const buffer = this.device.createBuffer(desc);
+    this.sizes.set(buffer, desc.size);
+    this.allocated += desc.size;
+    this.peak = Math.max(this.peak, this.allocated);
+    return buffer;
+  }
+
   /** Allocates an f32 tensor (zeroed unless data is given). Throws TensorTooLargeError above one binding. */
   tensor(shape: number[], label: string, data?: Float32Array): Tensor {
     this.assertAlive();
@@ -46,7 +74,7 @@ export class Gpu {
     const bytes = count * 4;
     if (bytes > this.limits.maxStorageBufferBindingSize) throw new TensorTooLargeError(label, bytes, this.limits.maxStorageBufferBindingSize);
     if (data && data.length !== count) throw new RangeError(`${label}: data has ${data.length} elements, shape needs ${count}`);
-    const buffer = this.device.createBuffer({ label, size: Math.max(4, bytes), usage: TENSOR_USAGE, mappedAtCreation: Boolean(data) });
+    const buffer = this.createBuffer({ label, size: Math.max(4, bytes), usage: TENSOR_USAGE, mappedAtCreation: Boolean(data) });
     if (data) {
       new Float32Array(buffer.getMappedRange(0, bytes)).set(data);
       buffer.unmap();
@@ -72,7 +100,7 @@ export class Gpu {
     this.assertAlive();
     const count = typeof data === 'number' ? data : data.length;
     const bytes = count * 4;
-    const buffer = this.device.createBuffer({ label, size: Math.max(4, bytes), usage: TENSOR_USAGE, mappedAtCreation: typeof data !== 'number' });
+    const buffer = this.createBuffer({ label, size: Math.max(4, bytes), usage: TENSOR_USAGE, mappedAtCreation: typeof data !== 'number' });
     if (typeof data !== 'number') {
       new Uint32Array(buffer.getMappedRange(0, bytes)).set(data);
       buffer.unmap();
@@ -117,8 +145,13 @@ export class Gpu {
   }
 
   destroy(t: Tensor | GPUBuffer): void {
-    if ('buffer' in t && 'shape' in t) t.buffer.destroy();
-    else (t as GPUBuffer).destroy();
+    const buffer = 'buffer' in t && 'shape' in t ? t.buffer : (t as GPUBuffer);
+    const size = this.sizes.get(buffer);
+    if (size !== undefined) {
+      this.allocated -= size;
+      this.sizes.delete(buffer);
+    }
+    buffer.destroy();
   }
 
   recorder(label = 'ops'): Recorder {

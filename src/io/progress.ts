@@ -6,5 +6,7 @@ export interface Progress {
   total: number;
   unit: 'bytes' | 'tokens' | 'steps';
   message?: string;
+  /** Text produced so far (generation streams its continuation through this). */
+  text?: string;
 }
 export type ProgressFn = (p: Progress) => void;

@@ -50,7 +50,7 @@ export function uploadAsF32(gpu: Gpu, bytes: Uint8Array, dtype: 'F32' | 'F16' | 
     return gpu.tensor(shape, label, data);
   }
   const padded = (bytes.byteLength + 3) & ~3;
-  const raw = gpu.device.createBuffer({ label: `${label}.raw`, size: Math.max(4, padded), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+  const raw = gpu.createBuffer({ label: `${label}.raw`, size: Math.max(4, padded), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
   if (padded === bytes.byteLength) gpu.device.queue.writeBuffer(raw, 0, bytes as Uint8Array<ArrayBuffer>);
   else {
     const tmp = new Uint8Array(padded);
@@ -61,7 +61,7 @@ export function uploadAsF32(gpu: Gpu, bytes: Uint8Array, dtype: 'F32' | 'F16' | 
   const rec = gpu.recorder(`convert ${label}`);
   convertToF32(gpu, rec, raw, dtype, count, out);
   rec.submit();
-  raw.destroy();
+  gpu.destroy(raw);
   return out;
 }
 

@@ -12,6 +12,7 @@ const summary: ModelSummary = {
   label: 'tiny', family: 'llama', modelType: 'llama', layers: 2, hidden: 8, heads: 2, kvHeads: 1, headDim: 4,
   vocabSize: 100, intermediate: 20, tiedEmbeddings: true, dtypes: ['F32'], files: [{ name: 'model.safetensors', size: 10 }],
   params: { embedding: 800, lmHead: 0, attention: 384, ffn: 960, norms: 40, total: 2184 }, weightBytes: 8736,
+  placement: { mode: 'resident', budgetBytes: 1 << 30, budgetSource: 'test', weightBytes: 8736, residentNeedBytes: 9000, streamedNeedBytes: 9000, reason: 'fits', unavailable: [] },
 };
 const plan = (req: PruneRequest): PlanSummary => {
   const total = req.vocabKeep * 8 + req.ffnKeep * 48 + 424;
@@ -44,7 +45,7 @@ function fakeWorker(batches = 50) {
     open: async () => ({ summary, device: await handlers.probe({}, () => {}) }),
     calibrate: async (_a, progress) => {
       await gpuLoop('calibrate', progress);
-      return { tokens: 64, distinctTokens: 30, ms: 5, tokensPerSecond: 12800, minVocab: 10 };
+      return { tokens: 64, distinctTokens: 30, ms: 5, tokensPerSecond: 12800, minVocab: 10, mode: 'exact' as const, modeNote: 'exact' };
     },
     plan: (req) => plan(req),
     evaluate: async (_a, progress) => {
@@ -53,9 +54,10 @@ function fakeWorker(batches = 50) {
     },
     latency: async () => ({ prefillTokensPerSecond: 1000, decodeMsPerToken: 2 }),
     generate: async () => ' a dog.',
+    memory: () => ({ allocatedBytes: 0, peakBytes: 0 }),
     sweep: async (_a, progress) => {
       await gpuLoop('sweep', progress);
-      return [];
+      return { points: [], mode: 'exact' };
     },
     exportZip: async (_a, progress) => {
       await gpuLoop('export', progress);

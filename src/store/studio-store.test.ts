@@ -9,6 +9,7 @@ const summary: ModelSummary = {
   label: 'tiny', family: 'llama', modelType: 'llama', layers: 2, hidden: 8, heads: 2, kvHeads: 1, headDim: 4,
   vocabSize: 100, intermediate: 20, tiedEmbeddings: true, dtypes: ['F32'], files: [{ name: 'model.safetensors', size: 10 }],
   params: { embedding: 800, lmHead: 0, attention: 384, ffn: 960, norms: 40, total: 2184 }, weightBytes: 8736,
+  placement: { mode: 'resident', budgetBytes: 1 << 30, budgetSource: 'test', weightBytes: 8736, residentNeedBytes: 9000, streamedNeedBytes: 9000, reason: 'fits', unavailable: [] },
 };
 
 function plan(req: PruneRequest): PlanSummary {
@@ -24,12 +25,12 @@ function fakeEngine() {
   const answer = (req: CallMessage): unknown => {
     switch (req.call) {
       case 'open': return { summary, device: { vendor: 'test', architecture: '', description: '', isFallbackAdapter: false, features: [], maxStorageBufferBindingSize: 1, maxBufferSize: 1 } };
-      case 'calibrate': return { tokens: 64, distinctTokens: 30, ms: 5, tokensPerSecond: 12800, minVocab: 10 };
+      case 'calibrate': return { tokens: 64, distinctTokens: 30, ms: 5, tokensPerSecond: 12800, minVocab: 10, mode: 'exact' as const, modeNote: 'exact' };
       case 'plan': return plan(req.args);
       case 'evaluate': return { tokens: 64, windows: 2, predicted: 62, mean_nll: req.args.req ? 2 : 1, ppl: Math.exp(req.args.req ? 2 : 1), bits_per_byte: req.args.req ? 1.5 : 1, bytes: 200 };
       case 'latency': return { prefillTokensPerSecond: 1000, decodeMsPerToken: 2 };
       case 'generate': return ' a dog.';
-      case 'sweep': return [{ vocabKeep: 50, ffnKeep: 10, params: 1300, bits_per_byte: 1.4, ppl: 3 }, { vocabKeep: 80, ffnKeep: 5, params: 1304, bits_per_byte: 1.2, ppl: 2.5 }];
+      case 'sweep': return { points: [{ vocabKeep: 50, ffnKeep: 10, params: 1300, bits_per_byte: 1.4, ppl: 3 }, { vocabKeep: 80, ffnKeep: 5, params: 1304, bits_per_byte: 1.2, ppl: 2.5 }], mode: 'exact' };
       default: return null;
     }
   };

@@ -310,7 +310,7 @@ export function createStudioStore(deps: StudioDeps): StoreApi<StudioState> {
             const { signal, end } = begin();
             try {
               const heldOut = await builtIn(HELDOUT_TEXT);
-              const points = await client().call('sweep', { targetParams, heldOut, opts: get().settings.eval }, tracker((progress) => set((s) => ({ sweep: { ...s.sweep, progress } }))), signal);
+              const { points } = await client().call('sweep', { targetParams, heldOut, opts: get().settings.eval }, tracker((progress) => set((s) => ({ sweep: { ...s.sweep, progress } }))), signal);
               set((s) => ({ sweep: { ...s.sweep, status: 'done', points, best: bestPoint(points, targetParams) } }));
             } catch (e) {
               if (isCancelled(e)) {

@@ -48,11 +48,15 @@ const handlers: Handlers = {
   async probe() {
     return (await ensureDevice()).info;
   },
-  async open({ label, files }, progress) {
+  async open({ label, files, gpuMemoryBytes }, progress) {
     session?.dispose();
     session = null;
     const acquired = await ensureDevice();
-    const opened = await openSession(acquired.device, modelFilesFromPairs(label, files), progress);
+    const opened = await openSession(acquired.device, modelFilesFromPairs(label, files), {
+      gpuMemoryBytes,
+      budgetSource: gpuMemoryBytes === undefined ? undefined : 'the studio setting',
+      onProgress: progress,
+    });
     session = opened;
     return { summary: opened.summary(), device: acquired.info };
   },
@@ -60,7 +64,8 @@ const handlers: Handlers = {
   plan: (req) => needSession().planSummary(req),
   evaluate: ({ req, text, opts }, progress) => needSession().evaluate(req, text, opts, progress),
   latency: ({ req }) => needSession().latency(req),
-  generate: ({ req, prompt, maxNewTokens }) => needSession().generate(req, prompt, maxNewTokens),
+  generate: ({ req, prompt, maxNewTokens }, progress) => needSession().generate(req, prompt, maxNewTokens, progress),
+  memory: () => needSession().memory(),
   sweep: ({ targetParams, heldOut, opts }, progress) => needSession().sweep(targetParams, heldOut, opts, progress),
   async exportZip({ req }, progress) {
     const s = needSession();

@@ -7,7 +7,7 @@ import type { DeviceInfo } from '../gpu/device';
 import type { FolderFile } from '../io/browser-files';
 import type {
   CalibrationOptions, CalibrationSummary, EvalOptions, EvalResult, ExportSummary, LatencyResult,
-  ModelSummary, PlanSummary, Progress, PruneRequest, SweepPoint,
+  GpuMemory, ModelSummary, PlanSummary, Progress, PruneRequest, SweepResult,
 } from '../engine/types';
 
 /** A File with its path relative to the model folder ('/'-separated). Structured-cloneable. */
@@ -17,13 +17,17 @@ export type DroppedFile = FolderFile;
 export interface Calls {
   /** Acquires the GPU device early so a missing or unusable adapter is reported before any drop. */
   probe: { args: Record<string, never>; result: DeviceInfo };
-  open: { args: { label: string; files: DroppedFile[] }; result: { summary: ModelSummary; device: DeviceInfo } };
+  /** gpuMemoryBytes: the studio's GPU memory setting (undefined: the engine's default). */
+  open: { args: { label: string; files: DroppedFile[]; gpuMemoryBytes?: number }; result: { summary: ModelSummary; device: DeviceInfo } };
   calibrate: { args: { text: string; opts: CalibrationOptions }; result: CalibrationSummary };
   plan: { args: PruneRequest; result: PlanSummary };
   evaluate: { args: { req: PruneRequest | null; text: string; opts: EvalOptions }; result: EvalResult };
   latency: { args: { req: PruneRequest | null }; result: LatencyResult };
+  /** Progress events (phase 'generate') carry the continuation so far in `text`. */
   generate: { args: { req: PruneRequest | null; prompt: string; maxNewTokens: number }; result: string };
-  sweep: { args: { targetParams: number; heldOut: string; opts: EvalOptions }; result: SweepPoint[] };
+  sweep: { args: { targetParams: number; heldOut: string; opts: EvalOptions }; result: SweepResult };
+  /** GPU memory the engine holds now and its peak since the last call. */
+  memory: { args: Record<string, never>; result: GpuMemory };
   /** Streams the pruned folder into a .zip in the worker; the Blob comes back. */
   exportZip: { args: { req: PruneRequest }; result: { summary: ExportSummary; zip: Blob } };
   /** Writes the pruned folder into a directory the user picked (showDirectoryPicker). */

@@ -66,7 +66,7 @@ describe('flags and inputs', () => {
     expect(a.best.depth['0.1']).toMatchObject({ layers: 4, share: null });
     expect(a.best.compact['0.3']?.bpb).toBeCloseTo(2.5933, 4);
     expect(a.blockInfluence).toHaveLength(5);
-    expect(() => parseAnchors({}, 'x.json')).toThrow(/not an anchors quality file/);
+    expect(() => parseAnchors({}, 'x.json')).toThrow(/not a reference quality file/);
   });
   it('draws one polyline per series on a log axis', () => {
     const svg = lineChartSvg('t', [

@@ -1,16 +1,16 @@
 // The engine on a real model (stories260K, F32): the eval protocol against transformers'
 // reference.json, calibration + pruning settings, and the errors a user can hit.
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testDevice } from '../gpu/test-device';
 import { openNodeFolder } from '../io/node-files';
+import { FIXTURES, STORIES260K } from '../testing/fixtures';
 import { openSession, type EngineSession } from './session';
 
-const SHARED = resolve(process.cwd(), '../shared');
-const MODEL = join(SHARED, 'models', 'stories260K');
+const MODEL = STORIES260K;
 const reference = JSON.parse(readFileSync(join(MODEL, 'reference.json'), 'utf8'));
-const corpus = (name: string) => readFileSync(join(SHARED, 'corpora', name), 'utf8');
+const corpus = (name: string) => readFileSync(join(FIXTURES, 'corpora', name), 'utf8');
 
 describe('EngineSession on stories260K', () => {
   let s: EngineSession;

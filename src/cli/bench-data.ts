@@ -6,8 +6,6 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError, type Flags } from './args';
 
-export const DATA_USAGE = '--data DIR: a folder with models/<name>/ and corpora/{wikitext2-test.raw,tinystories-heldout.txt} (default ../shared when it exists; --shared is the same flag)';
-
 /** The benchmark data folder from --data (or its alias --shared), else ../shared, else a UsageError saying what to pass. */
 export function benchDataDir(flags: Flags, cwd = process.cwd()): string {
   const given = typeof flags.data === 'string' ? flags.data : typeof flags.shared === 'string' ? flags.shared : null;

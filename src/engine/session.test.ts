@@ -46,15 +46,17 @@ describe('EngineSession on stories260K', () => {
     const wall0 = performance.now();
     const l = await s.latency(null);
     const wall = performance.now() - wall0;
+    expect(l.decodeMsPerToken).not.toBeNull(); // stories260K is resident
+    const decodeMs = l.decodeMsPerToken!;
     const prefillMs = (128 / l.prefillTokensPerSecond) * 1000; // one prefill of 128 tokens
-    console.log(`prefill ${l.prefillTokensPerSecond.toFixed(0)} tok/s (${prefillMs.toFixed(1)} ms / 128 tokens), decode ${l.decodeMsPerToken.toFixed(1)} ms/token, call ${wall.toFixed(0)} ms`);
+    console.log(`prefill ${l.prefillTokensPerSecond.toFixed(0)} tok/s (${prefillMs.toFixed(1)} ms / 128 tokens), decode ${decodeMs.toFixed(1)} ms/token, call ${wall.toFixed(0)} ms (${l.note})`);
     expect(Number.isFinite(l.prefillTokensPerSecond) && l.prefillTokensPerSecond > 0).toBe(true);
-    expect(Number.isFinite(l.decodeMsPerToken) && l.decodeMsPerToken > 0).toBe(true);
-    // latency() runs 4 prefills (median of the last 3) and 6 decode steps (median of the last 5):
-    // at least 3 prefills and 3 steps took the reported time or longer, all inside this call
-    expect(3 * prefillMs + 3 * l.decodeMsPerToken).toBeLessThanOrEqual(wall);
+    expect(Number.isFinite(decodeMs) && decodeMs > 0).toBe(true);
+    // latency() times 3 prefills after a warm-up (median: 2 of them took at least that long) and
+    // 5 decode steps after two (median: 3 took at least that long), all inside this call
+    expect(2 * prefillMs + 3 * decodeMs).toBeLessThanOrEqual(wall);
     // a batched prefill costs less per token than one decode step (a whole forward for one token)
-    expect(prefillMs / 128).toBeLessThan(l.decodeMsPerToken);
+    expect(prefillMs / 128).toBeLessThan(decodeMs);
   });
 
   it('reports the parameter split of the model', () => {

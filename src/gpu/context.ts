@@ -26,6 +26,8 @@ const UNIFORM_BYTES = 256;
 export class Gpu {
   readonly limits: GPUSupportedLimits;
   readonly hasTimestamps: boolean;
+  /** the device has the 'subgroups' feature (decode kernels reduce with subgroupAdd). */
+  readonly hasSubgroups: boolean;
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly freeUniforms: GPUBuffer[] = [];
@@ -37,6 +39,7 @@ export class Gpu {
   constructor(readonly device: GPUDevice) {
     this.limits = device.limits;
     this.hasTimestamps = device.features.has('timestamp-query');
+    this.hasSubgroups = device.features.has('subgroups');
     void device.lost.then((info) => {
       this.lostInfo = info;
     });

@@ -52,7 +52,7 @@ function fakeWorker(batches = 50) {
       await gpuLoop('evaluate', progress);
       return { tokens: 64, windows: 2, predicted: 62, mean_nll: 1, ppl: Math.E, bits_per_byte: 1, bytes: 200 };
     },
-    latency: async () => ({ prefillTokensPerSecond: 1000, decodeMsPerToken: 2 }),
+    latency: async () => ({ prefillTokensPerSecond: 1000, decodeMsPerToken: 2, note: 'test' }),
     generate: async () => ' a dog.',
     memory: () => ({ allocatedBytes: 0, peakBytes: 0 }),
     sweep: async (_a, progress) => {

@@ -28,7 +28,7 @@ function fakeEngine() {
       case 'calibrate': return { tokens: 64, distinctTokens: 30, ms: 5, tokensPerSecond: 12800, minVocab: 10, mode: 'exact' as const, modeNote: 'exact' };
       case 'plan': return plan(req.args);
       case 'evaluate': return { tokens: 64, windows: 2, predicted: 62, mean_nll: req.args.req ? 2 : 1, ppl: Math.exp(req.args.req ? 2 : 1), bits_per_byte: req.args.req ? 1.5 : 1, bytes: 200 };
-      case 'latency': return { prefillTokensPerSecond: 1000, decodeMsPerToken: 2 };
+      case 'latency': return { prefillTokensPerSecond: 1000, decodeMsPerToken: 2, note: 'test' };
       case 'generate': return ' a dog.';
       case 'sweep': return { points: [{ vocabKeep: 50, ffnKeep: 10, params: 1300, bits_per_byte: 1.4, ppl: 3 }, { vocabKeep: 80, ffnKeep: 5, params: 1304, bits_per_byte: 1.2, ppl: 2.5 }], mode: 'exact' };
       default: return null;

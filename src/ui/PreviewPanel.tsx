@@ -11,7 +11,7 @@ const ROWS: Row[] = [
   ['Perplexity (tokens)', (r) => r.eval.ppl, (v) => v.toFixed(3), 'low', 'preview-ppl'],
   ['Bits per byte', (r) => r.eval.bits_per_byte, (v) => v.toFixed(4), 'low', 'preview-bpb'],
   ['Prefill tokens/s', (r) => r.latency.prefillTokensPerSecond, (v) => v.toFixed(0), 'high'],
-  ['Decode ms/token', (r) => r.latency.decodeMsPerToken, (v) => v.toFixed(2), 'low'],
+  ['Decode ms/token', (r) => r.latency.decodeMsPerToken ?? NaN, (v) => (Number.isNaN(v) ? 'needs the model resident' : v.toFixed(2)), 'low'],
   ['GPU memory (weights, f32)', (r) => r.gpuBytes, formatBytes, 'low'],
   ['Parameters', (r) => r.params, formatCount, 'low'],
 ];

@@ -3,6 +3,7 @@ import tiledCode from '../../../shaders/nn/matmul_tiled.wgsl?raw';
 import tiled8Code from '../../../shaders/nn/matmul_tiled_8x8.wgsl?raw';
 import naiveCode from '../../../shaders/nn/matmul_naive.wgsl?raw';
 import matvecCode from '../../../shaders/nn/matvec.wgsl?raw';
+import matvecSubgroupCode from '../../../shaders/nn/matvec_subgroup.wgsl?raw';
 import type { Gpu, Recorder } from '../context';
 import { ShapeError } from '../errors';
 import type { Tensor } from '../tensor';
@@ -22,8 +23,9 @@ export interface MatmulOptions {
   tileK?: 8 | 16;
 }
 
-/** 'tile64': 4x4 outputs per thread, 64x64 per workgroup. 'tile128': 8x8 per thread, 128x128 per workgroup. */
-export type MatmulKernel = 'auto' | 'tile64' | 'tile128';
+/** 'tile64': 4x4 outputs per thread, 64x64 per workgroup. 'tile128': 8x8 per thread, 128x128 per workgroup.
+ *  'matvec-shared': the decode kernel's workgroup-memory variant (used where subgroups are missing). */
+export type MatmulKernel = 'auto' | 'tile64' | 'tile128' | 'matvec-shared';
 
 /** Largest T served by the matrix-vector kernel (decode). */
 export const MATVEC_MAX_T = 8;
@@ -38,6 +40,8 @@ export function chooseMatmulKernel(T: number, N: number): Exclude<MatmulKernel, 
   return Math.ceil(T / BIG_TILE) * Math.ceil(N / BIG_TILE) >= BIG_MIN_WORKGROUPS ? 'tile128' : 'tile64';
 }
 const MATVEC_ROWS = 8;
+/** rows of w per workgroup of the subgroup matvec (its subgroups share them out). */
+const MATVEC_SUBGROUP_ROWS = 16;
 const MATVEC_LANES = 32;
 
 /** out[t, outColOffset + n] = sum_k x[t, k] w[n, k] (+ bias[n]); x [T, Kd] f32, w [N, Kd] f32/bf16/f16, out [T, Nout] f32. */
@@ -73,9 +77,14 @@ export function matmul(gpu: Gpu, rec: Recorder, x: Tensor, w: Tensor, out: Tenso
     const p = weightPipeline(gpu, 'nn/matmul_naive', naiveCode, w, { WG: 16 });
     rec.dispatch(p, bindings, [Math.ceil(N / 16), Math.ceil(T / 16)], params);
   } else if (T <= MATVEC_MAX_T) {
-    const p = weightPipeline(gpu, 'nn/matvec', matvecCode, w, { ROWS: MATVEC_ROWS, LANES: MATVEC_LANES });
-    rec.dispatch(p, bindings, foldGroups(gpu, Math.ceil(N / MATVEC_ROWS)), params);
-  } else if ((opts.kernel && opts.kernel !== 'auto' ? opts.kernel : chooseMatmulKernel(T, N)) === 'tile128') {
+    if (gpu.hasSubgroups && opts.kernel !== 'matvec-shared') {
+      const p = weightPipeline(gpu, 'nn/matvec_subgroup', matvecSubgroupCode, w, { WG: 256, ROWS: MATVEC_SUBGROUP_ROWS });
+      rec.dispatch(p, bindings, foldGroups(gpu, Math.ceil(N / MATVEC_SUBGROUP_ROWS)), params);
+    } else {
+      const p = weightPipeline(gpu, 'nn/matvec', matvecCode, w, { ROWS: MATVEC_ROWS, LANES: MATVEC_LANES });
+      rec.dispatch(p, bindings, foldGroups(gpu, Math.ceil(N / MATVEC_ROWS)), params);
+    }
+  } else if ((opts.kernel && opts.kernel !== 'auto' && opts.kernel !== 'matvec-shared' ? opts.kernel : chooseMatmulKernel(T, N)) === 'tile128') {
     const p = weightPipeline(gpu, 'nn/matmul_tiled_8x8', tiled8Code, w, { BK: opts.tileK ?? BIG_TILE_K });
     rec.dispatch(p, bindings, [Math.ceil(N / BIG_TILE), Math.ceil(T / BIG_TILE)], params);
   } else {

@@ -100,3 +100,31 @@ describe('16-bit packed weights', () => {
     expect(f32ToF16Bits(-0.5)).toBe(0xb800);
   });
 });
+
+describe('decode matvec', () => {
+  it.each([
+    [1, 32000, 128, 'bf16'],
+    [8, 77, 36, 'f32'],
+    [5, 130, 172, 'f16'],
+  ] as const)('T=%i N=%i Kd=%i %s: the subgroup kernel and the workgroup-memory kernel match the CPU reference', async (T, N, Kd, dtype) => {
+    const gpu = await testGpu();
+    const x = randomArray(T * Kd, T + 1);
+    const w = dtype === 'f32' ? { bytes: undefined, f32: randomArray(N * Kd, N) } : weights(N * Kd, N, dtype);
+    const bias = randomArray(N, 2);
+    const ref = new Float32Array(T * (N + 3)).fill(5);
+    for (let t = 0; t < T; t++) {
+      for (let n = 0; n < N; n++) {
+        let s = 0;
+        for (let k = 0; k < Kd; k++) s += x[t * Kd + k] * w.f32[n * Kd + k];
+        ref[t * (N + 3) + 1 + n] = s + bias[n];
+      }
+    }
+    const spec = { shape: [N, Kd], dtype, bytes: w.bytes, f32: w.f32 };
+    for (const kernel of ['auto', 'matvec-shared'] as const) {
+      const got = await runMatmul(gpu, x, T, Kd, N, spec, kernel, bias);
+      const d = maxAbsDiff(got, ref);
+      console.log(`matvec ${kernel}${kernel === 'auto' && gpu.hasSubgroups ? ' (subgroups)' : ''} T=${T} N=${N} Kd=${Kd} ${dtype}: max |diff| vs f64 reference ${d.toExponential(2)}`);
+      expect(d).toBeLessThan(1e-5 * Math.sqrt(Kd) * 4);
+    }
+  });
+});

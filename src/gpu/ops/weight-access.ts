@@ -12,5 +12,9 @@ const ACCESS = { f32: f32Access, bf16: bf16Access, f16: f16Access } as const;
 /** The compute pipeline for a weight-reading kernel, specialised to w's dtype. */
 export function weightPipeline(gpu: Gpu, key: string, code: string, w: Tensor, constants: Record<string, number> = {}): GPUComputePipeline {
   const dtype = dtypeOf(w);
-  return gpu.pipeline(`${key}/${dtype}`, `${ACCESS[dtype]}\n${code}`, constants);
+  // WGSL directives (`enable ...;`) must precede every declaration: keep them first
+  const directive = /^(enable|diagnostic)\b[^;]*;\s*$/gm;
+  const directives = code.match(directive) ?? [];
+  const body = code.replace(directive, '');
+  return gpu.pipeline(`${key}/${dtype}`, `${directives.join('\n')}\n${ACCESS[dtype]}\n${body}`, constants);
 }

@@ -12,8 +12,9 @@ import type { ModelSpec } from '../model/spec-types';
 import { weightTable, type WeightRef } from '../model/weights';
 import { openModel } from '../model/open';
 import type { LoadedModel } from '../model/forward';
-import { defaultGpuBudget, formatBytes, PLACEMENT_WINDOW, type PlacementPlan } from '../model/placement';
+import { defaultGpuBudget, formatBytes, PLACEMENT_WINDOW, reserveFor, type PlacementPlan } from '../model/placement';
 import { activationBytesPerToken } from '../model/pass';
+import { gpuDtype } from '../model/load';
 import { TextTokenizer } from '../tokenizer/text-tokenizer';
 import { selectVocabulary, type VocabSelection } from '../prune/vocab-select';
 import { activationScores, calibrationWindows, tokenCounts, type CalibrationWindows } from '../prune/calibration';
@@ -35,8 +36,6 @@ type Json = Record<string, unknown>;
 
 /** Vocabulary settings before any calibration (planSummary only checks V' then). */
 const UNCALIBRATED_VOCAB: Pick<CalibrationOptions, 'vocabOrder' | 'closure'> = { vocabOrder: 'id', closure: true };
-/** Kept free in the budget besides the weights (pipelines, uniforms, allocator slack). */
-const RESERVE = 32 << 20;
 /** Resident passes gain nothing from activations beyond this. */
 const MAX_ACTIVATIONS = 2 ** 31;
 
@@ -70,8 +69,9 @@ export class EngineSession implements EngineSessionApi {
       base: model,
       table: this.table,
       elemBytes,
+      gpuElemBytes: (ref) => (gpuDtype(ref.role, this.ckpt.entries.get(ref.name)!.dtype) === 'f32' ? 4 : 2),
       jsons,
-      room: () => this.plan.budgetBytes - gpu.memory().allocatedBytes - RESERVE - activationBytesPerToken(model) * PLACEMENT_WINDOW,
+      room: () => this.plan.budgetBytes - gpu.memory().allocatedBytes - reserveFor(this.plan.budgetBytes) - activationBytesPerToken(model) * PLACEMENT_WINDOW,
     });
   }
 
@@ -120,7 +120,7 @@ export class EngineSession implements EngineSessionApi {
   /** GPU bytes passes may use for activations now: streamed, the plan's share (less what a preview's slots take); resident, what the budget leaves. */
   activationBytes(): number {
     if (this.plan.mode === 'streamed') return Math.max(activationBytesPerToken(this.model) * PLACEMENT_WINDOW, this.plan.activationBytes - this.preview.gpuBytes());
-    const left = this.plan.budgetBytes - this.gpu.memory().allocatedBytes - RESERVE;
+    const left = this.plan.budgetBytes - this.gpu.memory().allocatedBytes - reserveFor(this.plan.budgetBytes);
     return Math.max(activationBytesPerToken(this.model) * PLACEMENT_WINDOW, Math.min(MAX_ACTIVATIONS, left));
   }
 

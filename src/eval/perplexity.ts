@@ -73,7 +73,7 @@ export async function evaluateIds(
             const hc: Tensor = { ...hiddenChunk, shape: [rows, D] };
             const lg: Tensor = { ...logits, shape: [rows, c.rows] };
             rec.encoder.copyBufferToBuffer(p.batches[b].x.buffer, r0 * D * 4, hiddenChunk.buffer, 0, rows * D * 4);
-            matmul(gpu, rec, hc, c.table, lg);
+            matmul(gpu, rec, hc, c.table, lg, { precision: m.precision });
             lseUpdate(gpu, rec, lg, perBatch[b].targets, perBatch[b].state, { colOffset: c.rowOffset, softcap: m.spec.finalSoftcap, rowOffset: r0 });
           }
         }

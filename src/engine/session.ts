@@ -275,8 +275,10 @@ export class EngineSession implements EngineSessionApi {
     return id;
   }
 
-  async latency(req: PruneRequest | null): Promise<LatencyResult> {
+  async latency(req: PruneRequest | null, onProgress?: ProgressFn): Promise<LatencyResult> {
     const { model } = await this.modelFor(req);
+    // 4 prefill runs, then 6 decode steps; each report is a place the caller may stop
+    const report = (done: number) => onProgress?.({ phase: 'latency', done, total: 10, unit: 'steps' });
     const S = 128;
     const s = createScratch(this.gpu, model, S);
     try {
@@ -288,10 +290,11 @@ export class EngineSession implements EngineSessionApi {
       for (let i = 0; i < 4; i++) {
         const { ms } = await timer.time((rec) => recordForward(this.gpu, rec, model, s, S), 'prefill');
         if (i > 0) times.push(ms);
+        report(i + 1);
       }
       timer.destroy();
       const prefillMs = times.sort((a, b) => a - b)[1];
-      const decodeMs = await this.decodeStepMs(model);
+      const decodeMs = await this.decodeStepMs(model, (n) => report(4 + n));
       return { prefillTokensPerSecond: (S / prefillMs) * 1000, decodeMsPerToken: decodeMs };
     } finally {
       destroyScratch(this.gpu, s);
@@ -299,9 +302,9 @@ export class EngineSession implements EngineSessionApi {
   }
 
   /** Decode ms/token with the KV cache: a 32-token prompt, then the median of 5 single-token steps. */
-  private async decodeStepMs(model: LoadedModel): Promise<number> {
+  private async decodeStepMs(model: LoadedModel, onStep?: (steps: number) => void): Promise<number> {
     const prompt = Array.from({ length: 32 }, (_, i) => (i * 7 + 3) % model.vocabSize);
-    const { stepMs } = await this.greedy(model, prompt, 6, false);
+    const { stepMs } = await this.greedy(model, prompt, 6, false, onStep && ((sofar) => onStep(sofar.length)));
     const steps = stepMs.slice(1).sort((a, b) => a - b); // the first step compiles the T=1 pipelines
     return steps[Math.floor(steps.length / 2)];
   }

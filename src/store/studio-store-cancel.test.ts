@@ -47,6 +47,7 @@ function fakeWorker(batches = 50) {
       await gpuLoop('calibrate', progress);
       return { tokens: 64, distinctTokens: 30, ms: 5, tokensPerSecond: 12800, minVocab: 10, mode: 'exact' as const, modeNote: 'exact' };
     },
+    setOptions: () => null,
     plan: (req) => plan(req),
     evaluate: async (_a, progress) => {
       await gpuLoop('evaluate', progress);
@@ -62,6 +63,10 @@ function fakeWorker(batches = 50) {
     exportZip: async (_a, progress) => {
       await gpuLoop('export', progress);
       return { summary: null as never, zip: new Blob(['zip']) };
+    },
+    exportZipFile: async (_a, progress) => {
+      await gpuLoop('export', progress);
+      return { summary: null as never };
     },
     exportDir: async () => ({ summary: null as never }),
     close: () => null,

@@ -36,7 +36,7 @@ export function TradeoffPanel() {
   const totals: [string, string, number | undefined, number | undefined][] = [
     ['Parameters', 'pruned-params', current?.params.total, original?.params.total],
     ['File size', 'pruned-file', current?.fileBytes, original?.fileBytes],
-    ['GPU memory (preview, f32)', 'pruned-gpu', current?.gpuBytes, original?.gpuBytes],
+    ['Weights on the GPU', 'pruned-gpu', current?.gpuBytes, original?.gpuBytes],
   ];
   return (
     <section className="card" aria-labelledby="trade-title">
@@ -47,7 +47,7 @@ export function TradeoffPanel() {
         {totals.map(([name, id, now, before]) => (
           <div key={id} className="total">
             <span className="muted">{name}</span>
-            <strong data-testid={id} data-value={now ?? ''}>
+            <strong data-testid={id} data-value={now ?? ''} data-original={before ?? ''}>
               {now == null ? '…' : id === 'pruned-params' ? formatCount(now) : formatBytes(now)}
             </strong>
             <span className="muted small">

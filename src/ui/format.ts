@@ -30,3 +30,8 @@ export function formatDuration(seconds: number | null): string {
 export function percent(part: number, whole: number, digits = 1): string {
   return whole > 0 ? `${((100 * part) / whole).toFixed(digits)}%` : '–';
 }
+
+/** A compute-mode note without its leading "exact:" / "fast:" (a badge shows the mode). */
+export function modeDetail(mode: string, note: string): string {
+  return note.startsWith(`${mode}:`) ? note.slice(mode.length + 1).trim() : note;
+}

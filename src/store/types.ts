@@ -137,7 +137,7 @@ export interface StudioActions {
   setGpuBudget(text: string): BudgetResult;
   updateSettings(patch: Partial<Omit<Settings, 'calibration' | 'eval' | 'sliders' | 'gpuMemory'>>): void;
   /** Order, criterion and closure apply to a calibrated engine at once; samples and tokens need a new pass. */
-  updateCalibration(patch: Partial<Settings['calibration']>): void;
+  updateCalibration(patch: Partial<Settings['calibration']>): Promise<void>;
   updateEval(patch: Partial<Settings['eval']>): void;
   useCustomText(name: string, content: string): void;
   useDefaultText(): void;

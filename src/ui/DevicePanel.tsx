@@ -10,6 +10,7 @@ export function DevicePanel() {
   const budget = useStudio((s) => s.settings.gpuMemory);
   const label = useStudio((s) => s.model.label);
   const current = useStudio((s) => s.model.summary?.placement ?? null);
+  const noAdapter = useStudio((s) => !s.model.device && (s.error?.kind === 'no-webgpu' || s.error?.kind === 'adapter'));
   const [draft, setDraft] = useState(budget);
   const [problem, setProblem] = useState<string | null>(null);
   useEffect(() => setDraft(budget), [budget]);
@@ -37,7 +38,7 @@ export function DevicePanel() {
             {device.isFallbackAdapter && ' (software fallback)'} · max buffer {formatBytes(device.maxBufferSize)} · max binding {formatBytes(device.maxStorageBufferBindingSize)}
           </>
         ) : (
-          <span className="muted">looking for a WebGPU adapter…</span>
+          <span className="muted">{noAdapter ? 'no usable WebGPU adapter (see the message above)' : 'looking for a WebGPU adapter…'}</span>
         )}
       </p>
       <form className="budget" onSubmit={onSubmit} noValidate>

@@ -4,7 +4,7 @@
 import { studioStore, useStudio } from '../store';
 import { HELDOUT_TEXT, type SideResult } from '../store/studio-store';
 import { previewStaleReasons } from '../store/stale';
-import { formatBytes, formatCount } from './format';
+import { formatBytes, formatCount, weightsLabel } from './format';
 import { ProgressBar } from './ProgressBar';
 import { CancelButton, CancelledNote } from './CancelButton';
 
@@ -30,7 +30,7 @@ const ROWS: Row[] = [
     testId: 'preview-decode',
     skipped: (r) => r.skipped.decode ?? r.skipped.latency,
   },
-  { label: 'Weights on the GPU', pick: (r) => r.weightBytes, show: formatBytes, better: 'low', testId: 'preview-weights' },
+  { label: 'Weights', pick: (r) => r.weightBytes, show: formatBytes, better: 'low', testId: 'preview-weights' },
   { label: 'Parameters', pick: (r) => r.params, show: formatCount, better: 'low', testId: 'preview-params' },
 ];
 
@@ -87,7 +87,8 @@ export function PreviewPanel() {
     const k = s.preview.pruned?.skipped ?? {};
     return [k.latency ? 'prefill and decode speed' : k.decode ? 'decode speed' : '', k.continuation ? 'the continuation' : ''].filter(Boolean).join(' and ');
   });
-  const resident = useStudio((s) => s.model.summary?.placement.mode !== 'streamed');
+  const mode = useStudio((s) => s.model.summary?.placement.mode);
+  const resident = mode !== 'streamed';
   if (!hasPlan) return null;
   const { runPreview, updateEval, updateSettings } = studioStore.getState();
   const running = preview.status === 'running';
@@ -142,12 +143,13 @@ export function PreviewPanel() {
           </thead>
           <tbody>
             {ROWS.map((row) => {
+              const label = row.testId === 'preview-weights' ? weightsLabel(mode) : row.label;
               const a = row.pick(original);
               const b = pruned ? row.pick(pruned) : null;
               const tone = a != null && b != null ? ((row.better === 'low' ? b > a : b < a) ? 'worse' : 'better') : '';
               return (
                 <tr key={row.label}>
-                  <th scope="row">{row.label}</th>
+                  <th scope="row">{label}</th>
                   <Cell row={row} r={original} running={running} original />
                   <Cell row={row} r={pruned} running={running} tone={tone} />
                 </tr>

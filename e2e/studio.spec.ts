@@ -185,7 +185,7 @@ test('pick folder, calibrate, slide, preview, export zip; CLI agrees with the pr
   console.log(`continuation streamed in ${streamed.length} steps: ${JSON.stringify(streamed.slice(0, 4))} … ${JSON.stringify(finalText)}`);
   expect(finalText.length).toBeGreaterThan(0);
   expect(streamed[streamed.length - 1]).toBe(finalText);
-  expect(streamed.filter((t) => t.length > 0 && t.length < finalText.length).length).toBeGreaterThanOrEqual(3);
+  expect(streamed.filter((t) => t.length > 0 && t.length < finalText.length).length).toBeGreaterThanOrEqual(2); // updates land at most 10 times a second
   for (const t of streamed) expect(finalText.startsWith(t), `${JSON.stringify(t)} is a prefix of the final text`).toBe(true);
   // GPU memory read from the engine: the original stays resident beside the pruned preview, which
   // shares attention and norms with it and holds its own embedding and FFN tensors.
@@ -345,8 +345,36 @@ test('GPU memory budget: validation, the placement line, re-opening under a new 
   await expect(page.getByTestId('calibrate')).toHaveText('Calibrate'); // a new session
   await page.screenshot({ path: join(RESULTS, 'studio-5-budget.png'), fullPage: true });
 
+  // A budget between what a streamed pass holds and what resident needs: the model runs streamed,
+  // and the preview shows what it can (bits per byte, prefill) and says why the rest is missing.
+  const placement = page.getByTestId('placement');
+  const residentNeed = Number(await placement.getAttribute('data-resident-need'));
+  const streamedNeed = Number(await placement.getAttribute('data-streamed-need'));
+  expect(streamedNeed).toBeLessThan(residentNeed);
+  const kib = Math.floor((residentNeed + streamedNeed) / 2 / 1024);
+  await budget.fill(`${kib} KiB`);
+  await budget.press('Enter');
+  await expect(placement).toHaveAttribute('data-mode', 'streamed', { timeout: 120_000 });
+  await expect(placement).toContainText('Runs streamed, layer by layer');
+  await expect(page.getByTestId('placement-unavailable')).toContainText('decode latency, generation');
+  await page.getByTestId('cal-samples').fill('2');
+  await page.getByTestId('cal-tokens').fill('64');
+  await page.getByTestId('calibrate').click();
+  await expect(page.getByTestId('calibration-result')).toBeVisible({ timeout: 120_000 });
+  await page.getByTestId('preview-tokens').fill('256');
+  await page.getByTestId('preview-seq').fill('64');
+  await page.getByTestId('preview').click();
+  await expect(page.getByTestId('preview-table')).toHaveAttribute('data-status', 'done', { timeout: 180_000 });
+  expect(await numberAttr(page, 'preview-bpb')).toBeGreaterThan(0);
+  expect(await numberAttr(page, 'preview-prefill')).toBeGreaterThan(0);
+  await expect(page.getByTestId('preview-decode')).toHaveText('needs resident model');
+  await expect(page.getByTestId('continuation-pruned')).toContainText('Not generated. Needs the whole model on the GPU');
+  await expect(page.getByTestId('preview-skipped')).toContainText('decode speed and the continuation');
+  await expect(page.getByTestId('error')).toHaveCount(0);
+  await page.screenshot({ path: join(RESULTS, 'studio-6-streamed.png'), fullPage: true });
+
   // The budget is a setting: it survives a reload.
   await page.reload();
-  await expect(budget).toHaveValue('2GiB');
+  await expect(budget).toHaveValue(`${kib} KiB`);
   await expect(page.getByTestId('error')).toHaveCount(0);
 });

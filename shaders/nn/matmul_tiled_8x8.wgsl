@@ -1,5 +1,6 @@
 // y[t, colOffset + n] = sum_k x[t, k] * w[n, k] (+ bias[n]); x [T, Kd], w [N, Kd] (HF Linear), y [T, Nout].
-// Big-tile variant of matmul_tiled.wgsl for large T and N. Needs Kd % 4 == 0 (vec4 loads).
+// Big-tile variant of matmul_tiled.wgsl for large T and N. Needs Kd % 4 == 0 (vec4 loads);
+// w's element type comes from the prepended weights/*.wgsl (W4, w4()).
 // 16x16 threads, each an 8x8 register tile: rows ty*4 + {0..3} and 64 + ty*4 + {0..3}, columns
 // tx*4 + {0..3} and 64 + tx*4 + {0..3} (strided by 64 so neighbouring threads read neighbouring
 // vec4s of workgroup memory): 128x128 outputs per workgroup, 4 vec4 loads per 64 FMAs.
@@ -15,7 +16,7 @@ override LOADS: u32 = TILE * BK4 / THREADS; // vec4s per thread per operand per 
 struct Params { T: u32, N: u32, K4: u32, Nout: u32, colOffset: u32, hasBias: u32 }
 
 @group(0) @binding(0) var<storage, read> x: array<vec4f>;
-@group(0) @binding(1) var<storage, read> w: array<vec4f>;
+@group(0) @binding(1) var<storage, read> w: array<W4>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
@@ -30,7 +31,7 @@ fn loadSlot(src: u32, r0: u32, rows: u32, k40: u32, l: u32) -> vec4f {
   let kk = k40 + l / TILE;
   if (r >= rows || kk >= params.K4) { return vec4f(0.0); }
   if (src == 0u) { return x[r * params.K4 + kk]; }
-  return w[r * params.K4 + kk];
+  return w4(w[r * params.K4 + kk]);
 }
 
 fn storeX(buf: u32, l: u32, v: vec4f) {

@@ -42,7 +42,8 @@ export async function runBenchGpu(argv: string[]): Promise<void> {
   const gpu = new Gpu(device);
   const files = await openNodeFolder(dir);
   const t0 = performance.now();
-  const { model, ckpt } = await openModel(gpu, files);
+  const { model, ckpt, plan } = await openModel(gpu, files);
+  const activationBytes = plan.activationBytes;
   const loadS = (performance.now() - t0) / 1000;
   const spec = model.spec;
   const T = samples * seq;
@@ -54,13 +55,13 @@ export async function runBenchGpu(argv: string[]): Promise<void> {
   const calibMs: number[] = [];
   for (let i = 0; i < warmup + reps; i++) {
     const s = performance.now();
-    await activationScores(gpu, model, cal, mask);
+    await activationScores(gpu, model, cal, mask, { activationBytes });
     if (i >= warmup) calibMs.push(performance.now() - s);
   }
   const evalMs: number[] = [];
   for (let i = 0; i < Math.max(1, warmup) + reps; i++) {
     const s = performance.now();
-    await evaluateIds(gpu, model, ids, () => 1, { maxTokens: T, seq, bosId: null });
+    await evaluateIds(gpu, model, ids, () => 1, { maxTokens: T, seq, bosId: null, activationBytes });
     if (i >= Math.max(1, warmup)) evalMs.push(performance.now() - s);
   }
   const { hidden: D, intermediate: I, vocabSize: V, heads: H, kvHeads: K, headDim: E, layers: L } = spec;
@@ -81,7 +82,7 @@ export async function runBenchGpu(argv: string[]): Promise<void> {
       const times: number[] = [];
       for (let i = 0; i < reps + 1; i++) {
         const s = performance.now();
-        await activationScores(gpu, model, part, mask);
+        await activationScores(gpu, model, part, mask, { activationBytes });
         if (i > 0) times.push(performance.now() - s);
       }
       const ms = median(times);

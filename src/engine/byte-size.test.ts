@@ -24,6 +24,8 @@ describe('byte sizes', () => {
     expect(formatByteSize(64 * 2 ** 20)).toBe('64 MiB');
     expect(formatByteSize(1.5 * 2 ** 30)).toBe('1.5 GiB');
     expect(formatByteSize(Infinity)).toBe('no limit');
+    expect(formatByteSize(39497 * 1024)).toBe('38.6 MiB');
+    expect(formatByteSize(1.25 * 2 ** 30)).toBe('1.25 GiB');
     for (const n of [2 ** 20, 3 * 2 ** 30, 768 * 2 ** 20]) expect(parseByteSize(formatByteSize(n))).toBe(n);
   });
 });

@@ -32,11 +32,12 @@ export function parseByteSize(text: string): number {
   return bytes;
 }
 
-/** Bytes in the largest binary unit that keeps at least one whole unit ("1.5 GiB", "64 MiB"). */
+/** Bytes in the largest binary unit that keeps at least one whole unit ("1.5 GiB", "64 MiB", "38.6 MiB"):
+ *  two decimals below 10 units, one from 10, none when whole. */
 export function formatByteSize(n: number): string {
   if (!Number.isFinite(n)) return 'no limit';
   const a = Math.abs(n);
   const [div, unit] = a >= 2 ** 40 ? [2 ** 40, 'TiB'] : a >= 2 ** 30 ? [2 ** 30, 'GiB'] : a >= 2 ** 20 ? [2 ** 20, 'MiB'] : a >= 2 ** 10 ? [2 ** 10, 'KiB'] : [1, 'B'];
   const v = n / div;
-  return `${Number.isInteger(v) ? v : v.toFixed(2).replace(/\.?0+$/, '')} ${unit}`;
+  return `${Number.isInteger(v) ? v : v.toFixed(Math.abs(v) >= 10 ? 1 : 2).replace(/\.?0+$/, '')} ${unit}`;
 }

@@ -17,8 +17,9 @@ export interface Checkpoint {
   shardNames: string[];
   /** sum of tensor data bytes (what HF's index calls metadata.total_size). */
   totalBytes: number;
-  /** the raw bytes of one tensor, as stored (little-endian, source dtype). */
-  readTensorBytes(name: string): Promise<Uint8Array>;
+  /** the raw bytes of one tensor, as stored (little-endian, source dtype); `range` picks bytes
+   *  [start, end) of the tensor's data (row ranges of tables too large to read at once). */
+  readTensorBytes(name: string, range?: { start: number; end: number }): Promise<Uint8Array>;
 }
 
 export async function openCheckpoint(files: ModelFiles): Promise<Checkpoint> {
@@ -48,7 +49,7 @@ export async function openCheckpoint(files: ModelFiles): Promise<Checkpoint> {
     entries,
     shardNames,
     totalBytes,
-    readTensorBytes: (name) => readTensor(files, entries, name),
+    readTensorBytes: (name, range) => readTensor(files, entries, name, range),
   };
 }
 
@@ -100,18 +101,22 @@ function checkIndex(map: Record<string, string>, entries: Map<string, TensorEntr
   }
 }
 
-async function readTensor(files: ModelFiles, entries: Map<string, TensorEntry>, name: string): Promise<Uint8Array> {
+async function readTensor(files: ModelFiles, entries: Map<string, TensorEntry>, name: string, range?: { start: number; end: number }): Promise<Uint8Array> {
   const entry = entries.get(name);
   if (!entry) {
     throw new ModelFileError(files.label, `the checkpoint has no tensor "${name}"`, 'Check that the weights match config.json');
   }
   const src = files.get(entry.file);
   if (!src) throw missingShard(entry.file);
-  const bytes = await src.read(entry.begin, entry.end);
-  if (bytes.length !== entry.end - entry.begin) {
+  const size = entry.end - entry.begin;
+  const start = range?.start ?? 0;
+  const end = range?.end ?? size;
+  if (!(start >= 0 && start <= end && end <= size)) throw new RangeError(`tensor "${name}": byte range [${start}, ${end}) outside its ${size} bytes`);
+  const bytes = await src.read(entry.begin + start, entry.begin + end);
+  if (bytes.length !== end - start) {
     throw new ModelFileError(
       entry.file,
-      `reading tensor "${name}" returned ${bytes.length} of ${entry.end - entry.begin} bytes`,
+      `reading tensor "${name}" returned ${bytes.length} of ${end - start} bytes`,
       'The file changed or is truncated: download the shard again',
     );
   }

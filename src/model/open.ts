@@ -1,5 +1,6 @@
-// Opens a model folder: config -> ModelSpec, checkpoint headers checked against the
-// weight table, weights streamed to the GPU.
+// Opens a model folder: config -> ModelSpec, checkpoint headers checked against the weight
+// table, then the placement (resident or streamed under the GPU memory budget) and, when
+// resident, the weights uploaded in their stored dtype.
 import type { Gpu } from '../gpu/context';
 import { openCheckpoint, type Checkpoint } from '../io/checkpoint';
 import { readJsonFile } from '../io/json-files';
@@ -9,6 +10,9 @@ import { parseModelSpec } from './spec';
 import { checkWeights } from './weights';
 import { uploadWeights, type UploadOptions } from './load';
 import { uploadRope, type LoadedModel } from './forward';
+import { planPlacement, type PlacementPlan } from './placement';
+import { residentSource } from './weight-source';
+import { StreamedSource } from './streamed-source';
 
 type Json = Record<string, unknown>;
 
@@ -17,22 +21,36 @@ export interface OpenedModel {
   model: LoadedModel;
   config: Json;
   generationConfig?: Json;
+  plan: PlacementPlan;
 }
 
-export async function openModel(gpu: Gpu, files: ModelFiles, onProgress?: ProgressFn, opts: UploadOptions = {}): Promise<OpenedModel> {
+export interface OpenModelOptions extends UploadOptions {
+  /** GPU memory budget in bytes (default: unlimited, i.e. resident). */
+  budgetBytes?: number;
+  /** force a mode regardless of the budget (tests compare the two). */
+  mode?: 'resident' | 'streamed';
+}
+
+export async function openModel(gpu: Gpu, files: ModelFiles, onProgress?: ProgressFn, opts: OpenModelOptions = {}): Promise<OpenedModel> {
   const config = (await readJsonFile(files, 'config.json', true)) as Json;
   const generationConfig = (await readJsonFile(files, 'generation_config.json', false)) as Json | undefined;
   const spec = parseModelSpec(config, generationConfig);
   const ckpt = await openCheckpoint(files);
-  checkWeights(spec, ckpt.entries);
-  const weights = await uploadWeights(gpu, spec, ckpt, onProgress, opts);
+  const refs = checkWeights(spec, ckpt.entries);
+  const planned = planPlacement(gpu, spec, ckpt, refs, opts.budgetBytes ?? Infinity);
+  const plan: PlacementPlan = opts.mode && opts.mode !== planned.mode ? { ...planned, mode: opts.mode, reason: `${opts.mode} (forced)` } : planned;
+  if (plan.mode === 'streamed' && !Number.isFinite(plan.activationBytes)) plan.activationBytes = 2 ** 31;
+  const source =
+    plan.mode === 'resident'
+      ? residentSource(gpu, await uploadWeights(gpu, spec, ckpt, onProgress, opts), plan.weightBytes)
+      : await new StreamedSource(gpu, spec, ckpt, { vocabChunkRows: opts.maxVocabRowsPerChunk ?? plan.vocabChunkRows }).init();
   const model: LoadedModel = {
     spec,
-    weights,
+    source,
     intermediate: spec.intermediate,
     vocabSize: spec.vocabSize,
     invFreqFull: uploadRope(gpu, spec.ropeFull, 'inv_freq full'),
     invFreqSliding: uploadRope(gpu, spec.ropeSliding, 'inv_freq sliding'),
   };
-  return { ckpt, model, config, generationConfig };
+  return { ckpt, model, config, generationConfig, plan };
 }

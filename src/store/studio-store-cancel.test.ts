@@ -55,7 +55,7 @@ function fakeWorker(batches = 50) {
     },
     latency: async (_a, progress) => {
       await gpuLoop('latency', progress);
-      return { prefillTokensPerSecond: 1000, decodeMsPerToken: 2 };
+      return { prefillTokensPerSecond: 1000, decodeMsPerToken: 2, note: 'test' };
     },
     generate: async (_a, progress) => {
       let text = '';

@@ -44,7 +44,7 @@ function fakeEngine(opts: { placement?: Placement } = {}) {
         return engine.options?.closure === false ? { ...p, keptByReason: { ...p.keptByReason, closure: 0 } } : { ...p, keptByReason: { ...p.keptByReason, closure: 7 } };
       }
       case 'evaluate': return { tokens: 64, windows: 2, predicted: 62, mean_nll: req.args.req ? 2 : 1, ppl: Math.exp(req.args.req ? 2 : 1), bits_per_byte: req.args.req ? 1.5 : 1, bytes: 200 };
-      case 'latency': return { prefillTokensPerSecond: 1000, decodeMsPerToken: 2 };
+      case 'latency': return { prefillTokensPerSecond: 1000, decodeMsPerToken: 2, note: 'test' };
       case 'generate': return ' a dog.';
       case 'memory': return { allocatedBytes: 5000, peakBytes: 7000 };
       case 'sweep': return { points: [{ vocabKeep: 50, ffnKeep: 10, params: 1300, bits_per_byte: 1.4, ppl: 3 }, { vocabKeep: 80, ffnKeep: 5, params: 1304, bits_per_byte: 1.2, ppl: 2.5 }], mode: 'fast' };

@@ -35,7 +35,14 @@ function Meter({ p }: { p: PlacementInfo }) {
 export function PlacementInfoPanel({ placement: p }: { placement: PlacementInfo }) {
   const streamed = p.mode === 'streamed';
   return (
-    <div className={`placement${streamed ? ' streamed' : ''}`} data-testid="placement" data-mode={p.mode}>
+    <div
+      className={`placement${streamed ? ' streamed' : ''}`}
+      data-testid="placement"
+      data-mode={p.mode}
+      data-resident-need={p.residentNeedBytes}
+      data-streamed-need={p.streamedNeedBytes}
+      data-budget={p.budgetBytes}
+    >
       <p>
         <strong>{streamed ? 'Runs streamed, layer by layer' : 'Runs resident on the GPU'}</strong>: {p.reason}
         {p.reason.endsWith('.') ? '' : '.'}

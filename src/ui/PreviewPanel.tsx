@@ -163,6 +163,11 @@ export function PreviewPanel() {
           Not measured here: {skipped}. {skippedNote} Raise the GPU memory budget (top of the page) to measure them; the rest is measured streamed.
         </p>
       )}
+      {pruned?.latency?.note && (
+        <p className="muted small" data-testid="preview-speed-note">
+          Speed: {pruned.latency.note}.
+        </p>
+      )}
       {memory && (
         <p className="muted small" data-testid="preview-memory" data-allocated={memory.allocatedBytes} data-peak={memory.peakBytes}>
           GPU memory the engine holds with this preview built: {formatBytes(memory.allocatedBytes)}{resident ? ' (the original model, and the pruned model’s own embedding and FFN tensors; attention and norms are shared)' : ''}; peak while previewing {formatBytes(memory.peakBytes)}.

@@ -3,11 +3,14 @@ import tiledCode from '../../../shaders/nn/matmul_tiled.wgsl?raw';
 import tiled8Code from '../../../shaders/nn/matmul_tiled_8x8.wgsl?raw';
 import naiveCode from '../../../shaders/nn/matmul_naive.wgsl?raw';
 import matvecCode from '../../../shaders/nn/matvec.wgsl?raw';
+import matvecSubgroupCode from '../../../shaders/nn/matvec_subgroup.wgsl?raw';
 import type { Gpu, Recorder } from '../context';
 import { ShapeError } from '../errors';
 import type { Tensor } from '../tensor';
 import { dims2, expectDistinct } from './checks';
 import { dummyStorage, foldGroups, uniforms } from './grid';
+import { weightPipeline } from './weight-access';
+import { dtypeOf } from '../tensor';
 
 export interface MatmulOptions {
   /** [N], added to every row. */
@@ -20,8 +23,9 @@ export interface MatmulOptions {
   tileK?: 8 | 16;
 }
 
-/** 'tile64': 4x4 outputs per thread, 64x64 per workgroup. 'tile128': 8x8 per thread, 128x128 per workgroup. */
-export type MatmulKernel = 'auto' | 'tile64' | 'tile128';
+/** 'tile64': 4x4 outputs per thread, 64x64 per workgroup. 'tile128': 8x8 per thread, 128x128 per workgroup.
+ *  'matvec-shared': the decode kernel's workgroup-memory variant (used where subgroups are missing). */
+export type MatmulKernel = 'auto' | 'tile64' | 'tile128' | 'matvec-shared';
 
 /** Largest T served by the matrix-vector kernel (decode). */
 export const MATVEC_MAX_T = 8;
@@ -36,9 +40,11 @@ export function chooseMatmulKernel(T: number, N: number): Exclude<MatmulKernel, 
   return Math.ceil(T / BIG_TILE) * Math.ceil(N / BIG_TILE) >= BIG_MIN_WORKGROUPS ? 'tile128' : 'tile64';
 }
 const MATVEC_ROWS = 8;
+/** rows of w per workgroup of the subgroup matvec (its subgroups share them out). */
+const MATVEC_SUBGROUP_ROWS = 16;
 const MATVEC_LANES = 32;
 
-/** out[t, outColOffset + n] = sum_k x[t, k] w[n, k] (+ bias[n]); x [T, Kd], w [N, Kd], out [T, Nout]. */
+/** out[t, outColOffset + n] = sum_k x[t, k] w[n, k] (+ bias[n]); x [T, Kd] f32, w [N, Kd] f32/bf16/f16, out [T, Nout] f32. */
 export function matmul(gpu: Gpu, rec: Recorder, x: Tensor, w: Tensor, out: Tensor, opts: MatmulOptions = {}): void {
   const op = 'matmul';
   const [T, Kd] = dims2(op, 'x', x);
@@ -51,6 +57,9 @@ export function matmul(gpu: Gpu, rec: Recorder, x: Tensor, w: Tensor, out: Tenso
     throw new ShapeError(op, `columns [${colOffset}, ${colOffset + N}) do not fit in out`, { w: w.shape, out: out.shape });
   }
   if (opts.bias && (opts.bias.shape.length !== 1 || opts.bias.shape[0] !== N)) throw new ShapeError(op, 'bias must be [N]', { bias: opts.bias.shape, w: w.shape });
+  for (const [name, t] of [['x', x], ['out', out], ['bias', opts.bias]] as const) {
+    if (t && dtypeOf(t) !== 'f32') throw new ShapeError(op, `${name} must be f32 (got ${dtypeOf(t)}); only w may be 16-bit`);
+  }
   expectDistinct(op, { x: x.buffer, out: out.buffer });
   expectDistinct(op, { w: w.buffer, out: out.buffer });
   const bias = opts.bias?.buffer ?? dummyStorage(gpu);
@@ -65,16 +74,21 @@ export function matmul(gpu: Gpu, rec: Recorder, x: Tensor, w: Tensor, out: Tenso
     ['u32', opts.bias ? 1 : 0],
   ]);
   if (!vec4) {
-    const p = gpu.pipeline('nn/matmul_naive', naiveCode, { WG: 16 });
+    const p = weightPipeline(gpu, 'nn/matmul_naive', naiveCode, w, { WG: 16 });
     rec.dispatch(p, bindings, [Math.ceil(N / 16), Math.ceil(T / 16)], params);
   } else if (T <= MATVEC_MAX_T) {
-    const p = gpu.pipeline('nn/matvec', matvecCode, { ROWS: MATVEC_ROWS, LANES: MATVEC_LANES });
-    rec.dispatch(p, bindings, foldGroups(gpu, Math.ceil(N / MATVEC_ROWS)), params);
-  } else if ((opts.kernel && opts.kernel !== 'auto' ? opts.kernel : chooseMatmulKernel(T, N)) === 'tile128') {
-    const p = gpu.pipeline('nn/matmul_tiled_8x8', tiled8Code, { BK: opts.tileK ?? BIG_TILE_K });
+    if (gpu.hasSubgroups && opts.kernel !== 'matvec-shared') {
+      const p = weightPipeline(gpu, 'nn/matvec_subgroup', matvecSubgroupCode, w, { WG: 256, ROWS: MATVEC_SUBGROUP_ROWS });
+      rec.dispatch(p, bindings, foldGroups(gpu, Math.ceil(N / MATVEC_SUBGROUP_ROWS)), params);
+    } else {
+      const p = weightPipeline(gpu, 'nn/matvec', matvecCode, w, { ROWS: MATVEC_ROWS, LANES: MATVEC_LANES });
+      rec.dispatch(p, bindings, foldGroups(gpu, Math.ceil(N / MATVEC_ROWS)), params);
+    }
+  } else if ((opts.kernel && opts.kernel !== 'auto' && opts.kernel !== 'matvec-shared' ? opts.kernel : chooseMatmulKernel(T, N)) === 'tile128') {
+    const p = weightPipeline(gpu, 'nn/matmul_tiled_8x8', tiled8Code, w, { BK: opts.tileK ?? BIG_TILE_K });
     rec.dispatch(p, bindings, [Math.ceil(N / BIG_TILE), Math.ceil(T / BIG_TILE)], params);
   } else {
-    const p = gpu.pipeline('nn/matmul_tiled', tiledCode, { TX: TILE_THREADS, TY: TILE_THREADS });
+    const p = weightPipeline(gpu, 'nn/matmul_tiled', tiledCode, w, { TX: TILE_THREADS, TY: TILE_THREADS });
     const tile = TILE_THREADS * 4;
     rec.dispatch(p, bindings, [Math.ceil(N / tile), Math.ceil(T / tile)], params);
   }

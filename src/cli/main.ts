@@ -11,6 +11,8 @@ import { runBench } from './bench';
 import { BENCH_QUALITY_USAGE, runBenchQuality } from './bench-quality';
 import { runBenchGpu } from './bench-gpu';
 import { runBenchMatmul } from './bench-matmul';
+import { MAKE_MODEL_USAGE, runMakeModel } from './make-model';
+import { gpuMemoryFlag } from './gpu-budget';
 
 const USAGE = `compact-studio <command> [flags]
 
@@ -28,9 +30,15 @@ const USAGE = `compact-studio <command> [flags]
   bench-matmul [--reps N] [--per-submit N] [--scale S]
          the matmul kernels side by side at LLM shapes (TFLOP/s, max |diff| between them)
 ${BENCH_QUALITY_USAGE}
+${MAKE_MODEL_USAGE}
+
+  eval and prune take --gpu-memory SIZE (e.g. 2GiB, 512MiB): the GPU memory the engine may use.
+  A model that does not fit runs streamed, one decoder layer at a time from the files. Default:
+  90% of the free GPU memory where nvidia-smi reports it, else a share of the adapter's limits.
 `;
 
-async function session(dir: string, quiet: boolean): Promise<EngineSession> {
+async function session(dir: string, quiet: boolean, gpuMemory?: string | boolean): Promise<EngineSession> {
+  const budget = gpuMemoryFlag(gpuMemory);
   const gpu = await nodeGpu();
   const { device, info } = await acquireDevice(gpu, (e) => console.error(`WebGPU error: ${e.message}`));
   device.lost.then((l) => {
@@ -38,19 +46,21 @@ async function session(dir: string, quiet: boolean): Promise<EngineSession> {
   });
   if (!quiet) console.error(`device: ${deviceLabel(info)}`);
   const files = await openNodeFolder(dir);
-  return await openSession(device, files);
+  const s = await openSession(device, files, { gpuMemoryBytes: budget?.bytes, budgetSource: budget?.source });
+  if (!quiet) console.error(`placement: ${s.plan.mode} (${s.plan.reason}; budget ${s.placement.budgetSource})`);
+  return s;
 }
 
 async function cmdEval(argv: string[]): Promise<void> {
   const f = parseFlags(argv, {
     model: { type: 'string' }, text: { type: 'string' }, tokens: { type: 'string' }, seq: { type: 'string' },
-    bytes: { type: 'string' }, bos: { type: 'boolean' }, json: { type: 'boolean' },
+    bytes: { type: 'string' }, bos: { type: 'boolean' }, json: { type: 'boolean' }, 'gpu-memory': { type: 'string' },
   });
   const tokens = optionalNumber(f, 'tokens', Infinity, (n) => Number.isInteger(n) && n > 1, 'a whole number > 1');
   const seq = optionalNumber(f, 'seq', 256, (n) => Number.isInteger(n) && n >= 2, 'a whole number >= 2');
   let text = await readText(requireString(f, 'text'));
   if (f.bytes !== undefined) text = utf8Prefix(text, optionalNumber(f, 'bytes', 0, (n) => Number.isInteger(n) && n > 0, 'a whole number > 0'));
-  const s = await session(requireString(f, 'model'), Boolean(f.json));
+  const s = await session(requireString(f, 'model'), Boolean(f.json), f['gpu-memory']);
   const r = await s.evaluate(null, text, { tokens, seq, bos: Boolean(f.bos) });
   print(f, r, `tokens ${r.tokens}  windows ${r.windows}  predicted ${r.predicted}  mean NLL ${r.mean_nll.toFixed(6)}  ppl ${r.ppl.toFixed(4)}  bits/byte ${r.bits_per_byte.toFixed(4)}`);
   s.dispose();
@@ -71,7 +81,7 @@ async function cmdPrune(argv: string[]): Promise<void> {
     model: { type: 'string' }, calib: { type: 'string' }, out: { type: 'string' },
     'vocab-keep': { type: 'string' }, 'vocab-ratio': { type: 'string' }, 'ffn-keep': { type: 'string' }, 'ffn-ratio': { type: 'string' },
     'vocab-order': { type: 'string' }, criterion: { type: 'string' }, 'no-closure': { type: 'boolean' },
-    samples: { type: 'string' }, 'sample-tokens': { type: 'string' }, json: { type: 'boolean' },
+    samples: { type: 'string' }, 'sample-tokens': { type: 'string' }, json: { type: 'boolean' }, 'gpu-memory': { type: 'string' },
   });
   const order = (f['vocab-order'] ?? 'frequency') as VocabOrder; // the studio's default (BENCHMARKS.md)
   if (order !== 'id' && order !== 'frequency') throw new UsageError(`--vocab-order must be id or frequency (got ${order})`);
@@ -86,7 +96,7 @@ async function cmdPrune(argv: string[]): Promise<void> {
   };
   const out = requireString(f, 'out');
   const calibText = await readText(requireString(f, 'calib'));
-  const s = await session(requireString(f, 'model'), Boolean(f.json));
+  const s = await session(requireString(f, 'model'), Boolean(f.json), f['gpu-memory']);
   const { vocabSize: V, intermediate: I } = s.spec;
   const vocabKeep = ratioOrCount(f, 'vocab-keep', 'vocab-ratio', V);
   const ffnKeep = ratioOrCount(f, 'ffn-keep', 'ffn-ratio', I);
@@ -101,7 +111,10 @@ async function cmdPrune(argv: string[]): Promise<void> {
     params_after: summary.paramsAfter,
     reduction: 1 - summary.paramsAfter.total / summary.paramsBefore.total,
     kept_by_reason: summary.keptByReason,
-    calibration: { tokens: cal.tokens, distinct_tokens: cal.distinctTokens, tokens_per_second: Math.round(cal.tokensPerSecond) },
+    calibration: { tokens: cal.tokens, distinct_tokens: cal.distinctTokens, tokens_per_second: Math.round(cal.tokensPerSecond), mode: cal.mode },
+    placement: s.placement,
+    gpu_peak_bytes: s.memory().peakBytes,
+    peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
     options: opts,
     files: summary.files,
     notes: summary.notes,
@@ -132,6 +145,7 @@ async function main(argv: string[]): Promise<number> {
       case 'bench-quality': await runBenchQuality(rest); break;
       case 'bench-gpu': await runBenchGpu(rest); break;
       case 'bench-matmul': await runBenchMatmul(rest); break;
+      case 'make-model': await runMakeModel(rest); break;
       case undefined: case '-h': case '--help': console.log(USAGE); return cmd ? 0 : 2;
       default: throw new UsageError(`unknown command '${cmd}'`);
     }

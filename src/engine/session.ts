@@ -274,9 +274,9 @@ export class EngineSession implements EngineSessionApi {
     return id;
   }
 
-  async latency(req: PruneRequest | null): Promise<LatencyResult> {
+  async latency(req: PruneRequest | null, onProgress?: ProgressFn): Promise<LatencyResult> {
     const { model } = await this.modelFor(req);
-    return measureLatency(this.gpu, model);
+    return measureLatency(this.gpu, model, onProgress);
   }
 
   private isEos(keptVocab: Uint32Array | null, id: number): boolean {

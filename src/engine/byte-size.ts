@@ -1,6 +1,6 @@
 // Sizes as people write them ("2GiB", "512 MiB", "4GB", "1.5G") -> bytes, and back, for the
 // studio's GPU memory setting. A unit is required: in a form, "2048" could mean bytes or MiB.
-// (The CLI's --gpu-memory parser, src/cli/gpu-budget.ts, takes bare numbers as bytes.)
+// The CLI's --gpu-memory and --shard-size use it too.
 
 /** Binary units (KiB, MiB, GiB, TiB and the bare K, M, G, T) and decimal ones (KB, MB, GB, TB). */
 const UNITS: Record<string, number> = {

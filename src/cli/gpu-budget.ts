@@ -2,25 +2,17 @@
 // nvidia-smi reports (WebGPU itself does not say how much memory a GPU has); elsewhere the
 // engine's default (a share of the adapter's maxBufferSize).
 import { execFileSync } from 'node:child_process';
+import { ByteSizeError, parseByteSize } from '../engine/byte-size';
 import { UsageError } from './args';
-
-const UNITS: Record<string, number> = { b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9, t: 1e12, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
-
-/** "2GiB", "512 MiB", "4GB", "1.5g", "123456" (bytes) -> bytes; null when it does not parse. */
-export function parseByteSize(text: string): number | null {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
-  if (!m) return null;
-  const unit = UNITS[(m[2] || 'b').toLowerCase()];
-  if (unit === undefined) return null;
-  const bytes = Math.floor(Number(m[1]) * unit);
-  return Number.isFinite(bytes) && bytes > 0 ? bytes : null;
-}
 
 export function gpuMemoryFlag(value: string | boolean | undefined): { bytes: number; source: string } | undefined {
   if (value === undefined) return nvidiaDefault();
-  const bytes = typeof value === 'string' ? parseByteSize(value) : null;
-  if (bytes === null) throw new UsageError(`--gpu-memory must be a size such as 2GiB, 512MiB or 8GB (got ${String(value)})`);
-  return { bytes, source: `--gpu-memory ${value}` };
+  try {
+    return { bytes: parseByteSize(String(value)), source: `--gpu-memory ${value}` };
+  } catch (e) {
+    if (e instanceof ByteSizeError) throw new UsageError(`--gpu-memory: ${e.message}`);
+    throw e;
+  }
 }
 
 /** 90% of the free memory of GPU 0 as nvidia-smi reports it, or undefined without nvidia-smi. */

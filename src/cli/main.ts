@@ -13,6 +13,7 @@ import { runBenchGpu } from './bench-gpu';
 import { runBenchMatmul } from './bench-matmul';
 import { MAKE_MODEL_USAGE, runMakeModel } from './make-model';
 import { gpuMemoryFlag } from './gpu-budget';
+import { runSelftest } from './selftest';
 
 const USAGE = `compact-studio <command> [flags]
 
@@ -26,10 +27,11 @@ const USAGE = `compact-studio <command> [flags]
          defaults: frequency order (id = the paper), common-act2, merge closure on, 16 x 512 tokens
   bench  [--models NAME|DIR,...] [--data DIR] [--json FILE]   speed on this machine;
          --data DIR holds models/<name>/ and corpora/ (default ../shared when it exists)
-  bench-gpu --model DIR [--samples 16 --seq 512 --reps 5 --warmup 2] [--scaling]
+  bench-gpu --model DIR [--samples 16 --seq 512 --reps 5 --warmup 2] [--scaling] [--precision exact|fast|both] [--decode]
          engine speed at a model's real shapes with random ids (no tokenizer needed)
   bench-matmul [--reps N] [--per-submit N] [--scale S]
          the matmul kernels side by side at LLM shapes (TFLOP/s, max |diff| between them)
+  selftest  kernel checks against CPU references on this GPU (the tensor-core matmul where offered)
 ${BENCH_QUALITY_USAGE}
 ${MAKE_MODEL_USAGE}
 
@@ -147,6 +149,7 @@ async function main(argv: string[]): Promise<number> {
       case 'bench-gpu': await runBenchGpu(rest); break;
       case 'bench-matmul': await runBenchMatmul(rest); break;
       case 'make-model': await runMakeModel(rest); break;
+      case 'selftest': return (await runSelftest()) ? 0 : 1;
       case undefined: case '-h': case '--help': console.log(USAGE); return cmd ? 0 : 2;
       default: throw new UsageError(`unknown command '${cmd}'`);
     }

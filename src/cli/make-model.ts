@@ -6,7 +6,7 @@ import { nodeOutputFolder } from '../io/node-files';
 import { SHAPES, writeRandomModel } from '../bench/random-model';
 import type { SupportedDtype } from '../io/safetensors';
 import { UsageError, optionalNumber, parseFlags, requireString } from './args';
-import { parseByteSize } from './gpu-budget';
+import { ByteSizeError, parseByteSize } from '../engine/byte-size';
 
 export const MAKE_MODEL_USAGE = `  make-model --shape ${Object.keys(SHAPES).join('|')} --tokenizer DIR --out DIR
          [--dtype bf16|f16|f32] [--seed N] [--shard-size 2GB] [--vocab N]
@@ -28,8 +28,13 @@ export async function runMakeModel(argv: string[]): Promise<void> {
   const tokenizerJson = await read('tokenizer.json');
   if (!tokenizerJson) throw new UsageError(`no tokenizer.json in ${tokDir}: give --tokenizer a folder that has one`);
   const srcConfig = JSON.parse((await read('config.json')) ?? '{}') as { bos_token_id?: number; eos_token_id?: number };
-  const shardSize = f['shard-size'] === undefined ? 2e9 : parseByteSize(f['shard-size'] as string);
-  if (!shardSize) throw new UsageError(`--shard-size must be a size such as 2GB (got ${String(f['shard-size'])})`);
+  let shardSize = 2e9;
+  try {
+    if (f['shard-size'] !== undefined) shardSize = parseByteSize(String(f['shard-size']));
+  } catch (e) {
+    if (e instanceof ByteSizeError) throw new UsageError(`--shard-size: ${e.message}`);
+    throw e;
+  }
   const shape = { ...base, vocab_size: optionalNumber(f, 'vocab', base.vocab_size, (n) => Number.isInteger(n) && n > 0, 'a whole number > 0') };
   const out = requireString(f, 'out');
   const t0 = performance.now();

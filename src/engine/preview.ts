@@ -22,6 +22,8 @@ export interface PreviewInputs {
   base: LoadedModel;
   table: WeightRef[];
   elemBytes: (name: string) => number;
+  /** GPU bytes per element of a table entry (stored dtype for matrices, f32 for vectors) */
+  gpuElemBytes: (ref: WeightRef) => number;
   jsons: { config: Json; generationConfig?: Json; tokenizerJson: Json; tokenizerConfig?: Json };
   /** bytes the budget leaves beside what is allocated now, after one window's activations */
   room: () => number;
@@ -38,7 +40,7 @@ export class PreviewCache {
     this.drop();
     const { gpu, base, table, elemBytes, jsons } = this.inp;
     const cache = base.source.resident !== null && prunedCacheBytes(table, elemBytes, sel) <= this.inp.room();
-    const pruned = buildPrunedModel(gpu, base, sel, table, { cache });
+    const pruned = buildPrunedModel(gpu, base, sel, table, { cache, gpuElemBytes: this.inp.gpuElemBytes });
     const files = pruneTokenizerFiles({ ...jsons }, sel.keptVocab);
     const tokenizer = TextTokenizer.fromJson(files.tokenizerJson as Json, files.tokenizerConfig as Json | undefined);
     this.current = { key, pruned, tokenizer, keptVocab: sel.keptVocab };

@@ -12,8 +12,9 @@ import type { ModelSpec } from '../model/spec-types';
 import { weightTable, type WeightRef } from '../model/weights';
 import { openModel } from '../model/open';
 import type { LoadedModel } from '../model/forward';
-import { defaultGpuBudget, formatBytes, PLACEMENT_WINDOW, type PlacementPlan } from '../model/placement';
+import { defaultGpuBudget, formatBytes, PLACEMENT_WINDOW, reserveFor, type PlacementPlan } from '../model/placement';
 import { activationBytesPerToken } from '../model/pass';
+import { gpuDtype } from '../model/load';
 import { TextTokenizer } from '../tokenizer/text-tokenizer';
 import { selectVocabulary, type VocabSelection } from '../prune/vocab-select';
 import { activationScores, calibrationWindows, tokenCounts, type CalibrationWindows } from '../prune/calibration';
@@ -27,7 +28,7 @@ import { greedyDecode, measureLatency } from '../eval/decode';
 import { PreviewCache } from './preview';
 import type { EngineSessionApi, OpenOptions } from './session-api';
 import type {
-  CalibrationOptions, CalibrationSummary, EvalOptions, EvalResult, ExportSummary, GpuMemory, LatencyResult,
+  CalibrationOptions, CalibrationSummary, ComputeMode, EvalOptions, EvalResult, ExportSummary, GpuMemory, LatencyResult,
   ModelSummary, Placement, PlanSummary, ProgressFn, PruneRequest, SweepPoint, SweepResult,
 } from './types';
 
@@ -35,13 +36,13 @@ type Json = Record<string, unknown>;
 
 /** Vocabulary settings before any calibration (planSummary only checks V' then). */
 const UNCALIBRATED_VOCAB: Pick<CalibrationOptions, 'vocabOrder' | 'closure'> = { vocabOrder: 'id', closure: true };
-/** Kept free in the budget besides the weights (pipelines, uniforms, allocator slack). */
-const RESERVE = 32 << 20;
 /** Resident passes gain nothing from activations beyond this. */
 const MAX_ACTIVATIONS = 2 ** 31;
 
 interface Calibration {
   opts: CalibrationOptions;
+  /** the precision the calibration passes ran in (and the sweep's evaluations run in) */
+  mode: ComputeMode;
   windows: CalibrationWindows;
   counts: Uint32Array;
   scorer: FfnScorer;
@@ -70,8 +71,9 @@ export class EngineSession implements EngineSessionApi {
       base: model,
       table: this.table,
       elemBytes,
+      gpuElemBytes: (ref) => (gpuDtype(ref.role, this.ckpt.entries.get(ref.name)!.dtype) === 'f32' ? 4 : 2),
       jsons,
-      room: () => this.plan.budgetBytes - gpu.memory().allocatedBytes - RESERVE - activationBytesPerToken(model) * PLACEMENT_WINDOW,
+      room: () => this.plan.budgetBytes - gpu.memory().allocatedBytes - reserveFor(this.plan.budgetBytes) - activationBytesPerToken(model) * PLACEMENT_WINDOW,
     });
   }
 
@@ -120,7 +122,7 @@ export class EngineSession implements EngineSessionApi {
   /** GPU bytes passes may use for activations now: streamed, the plan's share (less what a preview's slots take); resident, what the budget leaves. */
   activationBytes(): number {
     if (this.plan.mode === 'streamed') return Math.max(activationBytesPerToken(this.model) * PLACEMENT_WINDOW, this.plan.activationBytes - this.preview.gpuBytes());
-    const left = this.plan.budgetBytes - this.gpu.memory().allocatedBytes - RESERVE;
+    const left = this.plan.budgetBytes - this.gpu.memory().allocatedBytes - reserveFor(this.plan.budgetBytes);
     return Math.max(activationBytesPerToken(this.model) * PLACEMENT_WINDOW, Math.min(MAX_ACTIVATIONS, left));
   }
 
@@ -135,9 +137,11 @@ export class EngineSession implements EngineSessionApi {
     const windows = calibrationWindows(ids, opts.samples, opts.sampleTokens);
     const counts = tokenCounts(windows.ids, this.spec.vocabSize);
     const activationBytes = this.activationBytes();
-    const { act2 } = await activationScores(this.gpu, this.model, windows, null, { activationBytes, onProgress });
-    const scorer = new FfnScorer({ gpu: this.gpu, model: this.model, ckpt: this.ckpt, table: this.table, windows, counts, act2, activationBytes });
-    this.calibration = { opts, windows, counts, scorer };
+    const { mode, modeNote } = this.computeMode(opts.mode);
+    const model: LoadedModel = { ...this.model, precision: mode };
+    const { act2 } = await activationScores(this.gpu, model, windows, null, { activationBytes, onProgress });
+    const scorer = new FfnScorer({ gpu: this.gpu, model, ckpt: this.ckpt, table: this.table, windows, counts, act2, activationBytes });
+    this.calibration = { opts, mode, windows, counts, scorer };
     this.vocabCache.clear(); // frequency order depends on the new counts
     this.preview.drop();
     const ms = performance.now() - t0;
@@ -149,9 +153,17 @@ export class EngineSession implements EngineSessionApi {
       ms,
       tokensPerSecond: (windows.ids.length / ms) * 1000,
       minVocab: this.vocabulary(this.spec.vocabSize).alwaysKept,
-      mode: 'exact',
-      modeNote: 'exact: f32 math',
+      mode,
+      modeNote,
     };
+  }
+
+  /** The precision a calibration asks for ('auto': fast where the adapter has tensor cores), and why. */
+  private computeMode(asked: CalibrationOptions['mode']): { mode: ComputeMode; modeNote: string } {
+    const want = asked ?? 'auto';
+    if (want === 'exact') return { mode: 'exact', modeNote: 'exact: f32 math (asked for)' };
+    if (this.gpu.hasFastMatmul) return { mode: 'fast', modeNote: 'fast: tensor cores (subgroup matrices, f16 inputs with per-row range scaling, f32 accumulation)' };
+    return { mode: 'exact', modeNote: `exact: f32 math (fast mode needs subgroup matrices, which this adapter does not offer${want === 'fast' ? '; fell back' : ''})` };
   }
 
   /**
@@ -236,8 +248,10 @@ export class EngineSession implements EngineSessionApi {
     return { model: p.pruned.model, tokenizer: p.tokenizer, keptVocab: p.keptVocab };
   }
 
-  async evaluate(req: PruneRequest | null, text: string, opts: EvalOptions, onProgress?: ProgressFn): Promise<EvalResult> {
-    const { model, tokenizer, keptVocab } = await this.modelFor(req);
+  async evaluate(req: PruneRequest | null, text: string, opts: EvalOptions, onProgress?: ProgressFn, precision: ComputeMode = 'exact'): Promise<EvalResult> {
+    const found = await this.modelFor(req);
+    const { tokenizer, keptVocab } = found;
+    const model: LoadedModel = { ...found.model, precision };
     onProgress?.({ phase: 'tokenize', done: 0, total: 1, unit: 'steps' });
     const ids = tokenizer.encode(text);
     const bosId = opts.bos ? this.bosIdFor(keptVocab) : null;
@@ -260,9 +274,9 @@ export class EngineSession implements EngineSessionApi {
     return id;
   }
 
-  async latency(req: PruneRequest | null): Promise<LatencyResult> {
+  async latency(req: PruneRequest | null, onProgress?: ProgressFn): Promise<LatencyResult> {
     const { model } = await this.modelFor(req);
-    return measureLatency(this.gpu, model);
+    return measureLatency(this.gpu, model, onProgress);
   }
 
   private isEos(keptVocab: Uint32Array | null, id: number): boolean {
@@ -289,7 +303,7 @@ export class EngineSession implements EngineSessionApi {
   }
 
   async sweep(targetParams: number, heldOut: string, opts: EvalOptions, onProgress?: ProgressFn): Promise<SweepResult> {
-    this.requireCalibration(); // FFN scores come from it
+    const { mode } = this.requireCalibration(); // FFN scores come from it; its precision runs the sweep
     const minVocab = this.vocabulary(this.spec.vocabSize).alwaysKept;
     const pairs = budgetSplits(this.table, this.spec.vocabSize, this.spec.intermediate, minVocab, targetParams);
     const points: SweepPoint[] = [];
@@ -298,12 +312,12 @@ export class EngineSession implements EngineSessionApi {
       const step = { phase: 'sweep', done: i, total: pairs.length, unit: 'steps', message: `V'=${p.vocabKeep} I'=${p.ffnKeep}` } as const;
       onProgress?.(step);
       // Each eval batch repeats this step's report: the caller can stop (throw) between batches.
-      const r = await this.evaluate({ vocabKeep: p.vocabKeep, ffnKeep: p.ffnKeep }, heldOut, opts, onProgress && (() => onProgress(step)));
+      const r = await this.evaluate({ vocabKeep: p.vocabKeep, ffnKeep: p.ffnKeep }, heldOut, opts, onProgress && (() => onProgress(step)), mode);
       const plan = this.planSummary(p);
       points.push({ vocabKeep: plan.vocabKeep, ffnKeep: p.ffnKeep, params: plan.params.total, bits_per_byte: r.bits_per_byte, ppl: r.ppl });
     }
     onProgress?.({ phase: 'sweep', done: pairs.length, total: pairs.length, unit: 'steps' });
-    return { points, mode: 'exact' };
+    return { points, mode };
   }
 
   async exportPruned(req: PruneRequest, out: OutputFolder, onProgress?: ProgressFn): Promise<ExportSummary> {

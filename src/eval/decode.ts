@@ -2,6 +2,7 @@
 // model on the GPU (one token at a time would re-stream every layer per token); a streamed model
 // reports its prefill throughput only (weights uploaded once per pass, included in the time).
 import type { Gpu } from '../gpu/context';
+import type { ProgressFn } from '../io/progress';
 import { argmaxRows } from '../gpu/ops';
 import { GpuTimer } from '../gpu/timer';
 import { createKvCache, createScratch, destroyKvCache, destroyScratch, recordForward, recordLogits, residentWeights, type LoadedModel } from '../model/forward';
@@ -70,20 +71,29 @@ export interface Latency {
 const PREFILL_TOKENS = 128;
 const DECODE_PROMPT = 32;
 
-/** GPU time of a 128-token prefill (timestamp queries where the adapter has them, median of 3 after a warm-up) and decode ms/token. */
-export async function measureLatency(gpu: Gpu, model: LoadedModel): Promise<Latency> {
+const PREFILL_RUNS = 4;
+const DECODE_STEPS = 7;
+
+/**
+ * GPU time of a 128-token prefill (timestamp queries where the adapter has them, median of 3 after a warm-up) and decode ms/token.
+ * `onProgress` (phase 'latency') is called after every timed run: a caller may throw there to stop.
+ */
+export async function measureLatency(gpu: Gpu, model: LoadedModel, onProgress?: ProgressFn): Promise<Latency> {
   const ids = new Uint32Array(PREFILL_TOKENS).fill(Math.min(5, model.vocabSize - 1));
+  const total = model.source.resident ? PREFILL_RUNS + DECODE_STEPS : PREFILL_RUNS;
+  const report = (done: number) => onProgress?.({ phase: 'latency', done, total, unit: 'steps' });
   if (!model.source.resident) {
     // streamed: time whole passes (uploads included), median of 3 after a warm-up
     const p = createPassBuffers(gpu, model, PREFILL_TOKENS, 1);
     try {
       gpu.device.queue.writeBuffer(p.batches[0].ids, 0, ids);
       const times: number[] = [];
-      for (let i = 0; i < 4; i++) {
+      for (let i = 0; i < PREFILL_RUNS; i++) {
         const t0 = performance.now();
         await runDecoder(gpu, model, p, 1, PREFILL_TOKENS, { finalNorm: true });
         await gpu.device.queue.onSubmittedWorkDone();
         if (i > 0) times.push(performance.now() - t0);
+        report(i + 1);
       }
       const ms = times.sort((a, b) => a - b)[1];
       return { prefillTokensPerSecond: (PREFILL_TOKENS / ms) * 1000, decodeMsPerToken: null, note: 'streamed: prefill includes uploading every layer; decode needs the model resident' };
@@ -99,18 +109,22 @@ export async function measureLatency(gpu: Gpu, model: LoadedModel): Promise<Late
     const timer = new GpuTimer(gpu);
     source = timer.source;
     const times: number[] = [];
-    for (let i = 0; i < 4; i++) {
-      const { ms } = await timer.time((rec) => recordForward(gpu, rec, model, s, PREFILL_TOKENS), 'prefill');
-      if (i > 0) times.push(ms); // the first run compiles the pipelines
+    try {
+      for (let i = 0; i < PREFILL_RUNS; i++) {
+        const { ms } = await timer.time((rec) => recordForward(gpu, rec, model, s, PREFILL_TOKENS), 'prefill');
+        if (i > 0) times.push(ms); // the first run compiles the pipelines
+        report(i + 1);
+      }
+    } finally {
+      timer.destroy();
     }
-    timer.destroy();
     prefillMs = times.sort((a, b) => a - b)[1];
   } finally {
     destroyScratch(gpu, s);
   }
   // decode: a 32-token prompt, then the median of 5 single-token steps (the first compiles T=1 pipelines)
   const prompt = Array.from({ length: DECODE_PROMPT }, (_, i) => (i * 7 + 3) % model.vocabSize);
-  const { stepMs } = await greedyDecode(gpu, model, prompt, 7);
+  const { stepMs } = await greedyDecode(gpu, model, prompt, DECODE_STEPS, { onToken: (sofar) => report(PREFILL_RUNS + sofar.length) });
   const steps = stepMs.slice(2).sort((a, b) => a - b);
   return {
     prefillTokensPerSecond: (PREFILL_TOKENS / prefillMs) * 1000,

@@ -10,11 +10,13 @@ import { createPassBuffers, destroyPassBuffers, passShape, runDecoder } from '..
 import type { ProgressFn } from '../io/progress';
 import { accumulateNll, planWindows, summarise, type EvalResult, type NllTotals } from './windows';
 
-/** Logit rows per LM-head step: [Tc, chunk rows] f32 within one binding, 256 MB, and a quarter of the activation budget. */
-export function logitRows(gpu: Gpu, chunkRows: number, T: number, activationBytes: number): number {
-  const limit = Math.min(gpu.limits.maxStorageBufferBindingSize, 256 << 20, Math.max(1 << 20, activationBytes / 4));
-  return Math.max(1, Math.min(T, Math.floor(limit / (chunkRows * 4))));
+/** GPU bytes of the LM-head step (logits [Tc, chunk rows] and hidden rows [Tc, D]): within one binding, 256 MB and a quarter of the activations. */
+export function headBytes(gpu: Gpu, activationBytes: number): number {
+  return Math.min(gpu.limits.maxStorageBufferBindingSize, 256 << 20, Math.max(1 << 19, activationBytes / 4));
 }
+
+/** Per token of a batch: targets (u32), log-softmax state (vec4f) and NLL (f32). */
+const HEAD_BYTES_PER_TOKEN = 24;
 
 export interface EvalIdsOptions {
   maxTokens: number;
@@ -34,11 +36,12 @@ export async function evaluateIds(
 ): Promise<EvalResult> {
   const plan = planWindows(tokens, opts.maxTokens, opts.seq, opts.bosId);
   const S = plan.seqLen;
-  const { batchWindows: B, groupBatches: G } = passShape(gpu, m, S, plan.windows, opts.activationBytes);
+  const head = headBytes(gpu, opts.activationBytes);
+  const { batchWindows: B, groupBatches: G } = passShape(gpu, m, S, plan.windows, opts.activationBytes - head, HEAD_BYTES_PER_TOKEN);
   const BT = B * S;
   const D = m.spec.hidden;
   const chunkRows = m.source.vocabChunkRows('lmHead');
-  const Tc = logitRows(gpu, chunkRows, BT, opts.activationBytes);
+  const Tc = Math.max(1, Math.min(BT, Math.floor(head / (4 * (chunkRows + D)))));
   const totals: NllTotals = { sumNll: 0, predicted: 0, bytes: 0 };
   const p = createPassBuffers(gpu, m, BT, G);
   const hiddenChunk = gpu.tensor([Tc, D], 'lm-head rows');
@@ -70,7 +73,7 @@ export async function evaluateIds(
             const hc: Tensor = { ...hiddenChunk, shape: [rows, D] };
             const lg: Tensor = { ...logits, shape: [rows, c.rows] };
             rec.encoder.copyBufferToBuffer(p.batches[b].x.buffer, r0 * D * 4, hiddenChunk.buffer, 0, rows * D * 4);
-            matmul(gpu, rec, hc, c.table, lg);
+            matmul(gpu, rec, hc, c.table, lg, { precision: m.precision });
             lseUpdate(gpu, rec, lg, perBatch[b].targets, perBatch[b].state, { colOffset: c.rowOffset, softcap: m.spec.finalSoftcap, rowOffset: r0 });
           }
         }

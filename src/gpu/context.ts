@@ -3,6 +3,13 @@
 import { DeviceLostError, GpuOutOfMemoryError, TensorTooLargeError } from './errors';
 import { bufferBytes, elementBytes, numel, type Tensor, type TensorDtype } from './tensor';
 
+/** adapterInfo with the experimental subgroup-matrix configurations Dawn lists. */
+interface AdapterInfoWithMatrices {
+  subgroupMinSize?: number;
+  subgroupMaxSize?: number;
+  subgroupMatrixConfigs?: { componentType: string; resultComponentType: string; M: number; N: number; K: number }[];
+}
+
 /** GPU memory held by the engine's buffers. */
 export interface GpuMemory {
   allocatedBytes: number;
@@ -28,6 +35,11 @@ export class Gpu {
   readonly hasTimestamps: boolean;
   /** the device has the 'subgroups' feature (decode kernels reduce with subgroupAdd). */
   readonly hasSubgroups: boolean;
+  /** the one subgroup size of the adapter (null when it varies or is unknown). */
+  readonly subgroupSize: number | null;
+  /** tensor-core matmuls are available: subgroup matrices f16 x f16 -> f32 at 16x16x16, shader-f16, a fixed subgroup size. */
+  readonly hasFastMatmul: boolean;
+  private readonly scratchBuffers = new Map<string, GPUBuffer>();
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly freeUniforms: GPUBuffer[] = [];
@@ -40,6 +52,14 @@ export class Gpu {
     this.limits = device.limits;
     this.hasTimestamps = device.features.has('timestamp-query');
     this.hasSubgroups = device.features.has('subgroups');
+    const info = (device as GPUDevice & { adapterInfo?: AdapterInfoWithMatrices }).adapterInfo;
+    this.subgroupSize = info?.subgroupMinSize && info.subgroupMinSize === info.subgroupMaxSize ? info.subgroupMinSize : null;
+    this.hasFastMatmul =
+      this.hasSubgroups &&
+      this.subgroupSize !== null &&
+      device.features.has('shader-f16') &&
+      device.features.has('chromium-experimental-subgroup-matrix' as GPUFeatureName) &&
+      (info?.subgroupMatrixConfigs ?? []).some((c) => c.componentType === 'f16' && c.resultComponentType === 'f32' && c.M === 16 && c.N === 16 && c.K === 16);
     void device.lost.then((info) => {
       this.lostInfo = info;
     });
@@ -48,6 +68,21 @@ export class Gpu {
   /** Throws DeviceLostError once the device is gone, so callers fail with a clear message. */
   assertAlive(): void {
     if (this.lostInfo) throw new DeviceLostError(this.lostInfo.reason, this.lostInfo.message);
+  }
+
+  /**
+   * A scratch f32 buffer of at least `count` elements, one per name, grown as needed (kernels that
+   * need a small temporary, such as the fast matmul's row scales; dispatches in order may share it).
+   * Outgrown ones are kept (they are small), so no recorded command loses its buffer.
+   */
+  scratch(name: string, count: number): GPUBuffer {
+    const bytes = Math.max(16, Math.ceil((count * 4) / 16) * 16);
+    const cur = this.scratchBuffers.get(name);
+    if (cur && cur.size >= bytes) return cur;
+    // a smaller one stays alive: commands recorded but not yet submitted may still use it
+    const b = this.createBuffer({ label: `scratch ${name}`, size: bytes, usage: TENSOR_USAGE });
+    this.scratchBuffers.set(name, b);
+    return b;
   }
 
   /** Bytes of every live buffer made through this Gpu, and the most there ever were at once. */

@@ -5,6 +5,7 @@
 import type { Gpu, Recorder } from '../gpu/context';
 import type { Tensor } from '../gpu/tensor';
 import { addInPlace, attention, embedding, gatedActivation, matmul, rmsNorm, rope } from '../gpu/ops';
+import type { Precision } from '../gpu/ops/matmul';
 import type { ModelSpec, RopeTable } from './spec-types';
 import type { LayerWeights, ModelWeights, VocabChunk } from './load';
 import type { WeightSource } from './weight-source';
@@ -19,6 +20,8 @@ export interface LoadedModel {
   /** rope inverse frequencies on the GPU: [E/2] each. */
   invFreqFull: Tensor;
   invFreqSliding: Tensor;
+  /** matmul precision of the projections: exact f32 (default) or fast (tensor cores where offered). */
+  precision?: Precision;
 }
 
 /** The model's weights when they are all on the GPU; paths that need that (KV-cache decoding) call this. */
@@ -143,9 +146,9 @@ function attentionBlock(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, l: 
   const { heads: H, kvHeads: K, headDim: E, rmsEps: eps, normPlusOne: plusOne } = spec;
   const T = s.T;
   rmsNorm(gpu, rec, s.x, w.attnNorm!, s.xn, { eps, plusOne });
-  matmul(gpu, rec, s.xn, w.q!, s.q, { bias: w.qBias });
-  matmul(gpu, rec, s.xn, w.k!, s.k, { bias: w.kBias });
-  matmul(gpu, rec, s.xn, w.v!, s.v, { bias: w.vBias });
+  matmul(gpu, rec, s.xn, w.q!, s.q, { bias: w.qBias, precision: m.precision });
+  matmul(gpu, rec, s.xn, w.k!, s.k, { bias: w.kBias, precision: m.precision });
+  matmul(gpu, rec, s.xn, w.v!, s.v, { bias: w.vBias, precision: m.precision });
   if (spec.qkNorm) {
     // per-head RMSNorm: view [T, H*E] as [T*H, E]; q and k normalised in place via attn/o scratch
     rmsNorm(gpu, rec, view(s.q, [T * H, E]), w.qNorm!, view(s.attn, [T * H, E]), { eps, plusOne });
@@ -179,7 +182,7 @@ function attentionBlock(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, l: 
     softcap: spec.attnSoftcap,
     slidingWindow: sliding ? spec.slidingWindow : null,
   });
-  matmul(gpu, rec, s.attn, w.o!, s.o, { bias: w.oBias });
+  matmul(gpu, rec, s.attn, w.o!, s.o, { bias: w.oBias, precision: m.precision });
   if (spec.sandwichNorms) {
     rmsNorm(gpu, rec, s.o, w.postAttnNorm!, s.xn, { eps, plusOne });
     addInPlace(gpu, rec, s.x, s.xn);
@@ -189,11 +192,11 @@ function attentionBlock(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, l: 
 function ffnBlock(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, l: number, w: LayerWeights, hooks: ForwardHooks | undefined, batch: number): void {
   const { rmsEps: eps, normPlusOne: plusOne } = m.spec;
   rmsNorm(gpu, rec, s.x, w.preFfnNorm!, s.xn, { eps, plusOne });
-  matmul(gpu, rec, s.xn, w.gate!, s.gate, { bias: w.gateBias });
-  matmul(gpu, rec, s.xn, w.up!, s.up, { bias: w.upBias });
+  matmul(gpu, rec, s.xn, w.gate!, s.gate, { bias: w.gateBias, precision: m.precision });
+  matmul(gpu, rec, s.xn, w.up!, s.up, { bias: w.upBias, precision: m.precision });
   gatedActivation(gpu, rec, s.gate, s.up, s.h, m.spec.activation);
   hooks?.onFfnIntermediate?.(l, s.h, rec, batch);
-  matmul(gpu, rec, s.h, w.down!, s.o, { bias: w.downBias });
+  matmul(gpu, rec, s.h, w.down!, s.o, { bias: w.downBias, precision: m.precision });
   if (m.spec.sandwichNorms) {
     rmsNorm(gpu, rec, s.o, w.postFfnNorm!, s.xn, { eps, plusOne });
     addInPlace(gpu, rec, s.x, s.xn);

@@ -46,16 +46,16 @@ export interface PassShape {
  * group keeps as many residual streams [B*S, D] as fit beside them, so the weights are read once
  * per group.
  */
-export function passShape(gpu: Gpu, m: LoadedModel, seqLen: number, windows: number, activationBytes: number): PassShape {
+export function passShape(gpu: Gpu, m: LoadedModel, seqLen: number, windows: number, activationBytes: number, extraBytesPerToken = 0): PassShape {
   const { hidden: D, heads: H, headDim: E } = m.spec;
   const widest = Math.max(m.intermediate, H * E, D);
   const bindingCap = Math.floor(Math.min(gpu.limits.maxStorageBufferBindingSize, 2 ** 31) / 2 / (widest * 4 * seqLen));
-  const perWindow = activationBytesPerToken(m) * seqLen;
+  const perWindow = (activationBytesPerToken(m) + extraBytesPerToken) * seqLen;
   const fit = Math.max(1, Math.min(bindingCap, Math.floor(activationBytes / perWindow)));
   const B = evenBatchSize(windows, fit);
   if (m.source.resident) return { batchWindows: B, groupBatches: 1 };
   const batches = Math.ceil(windows / B);
-  const residual = 4 * B * seqLen * D;
+  const residual = (4 * D + extraBytesPerToken) * B * seqLen;
   const room = activationBytes - perWindow * B; // what the temporaries leave for kept residual streams
   return { batchWindows: B, groupBatches: Math.max(1, Math.min(batches, Math.floor(room / residual) + 1)) };
 }

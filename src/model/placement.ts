@@ -10,10 +10,14 @@ import type { ModelSpec } from './spec-types';
 import { layerSlotBytes } from './streamed-source';
 import type { WeightRef } from './weights';
 
-/** Longest calibration window the placement must fit (the default calibration sample). */
+/** A window the placement must fit: a resident model gets one of 512 tokens (the default
+ *  calibration sample), a streamed one at least 128 (longer windows still run, one per batch). */
 export const PLACEMENT_WINDOW = 512;
-/** Room kept free for pipelines, uniforms, timers and the allocator's slack. */
-const RESERVE = 32 << 20;
+const MIN_STREAMED_WINDOW = 128;
+/** Room kept free for pipelines, uniforms, timers and the allocator's slack: 32 MiB, less in small budgets. */
+export function reserveFor(budgetBytes: number): number {
+  return Math.min(32 << 20, Math.max(1 << 20, budgetBytes / 16));
+}
 /** Resident passes gain nothing from batches beyond this (and stay well within one binding). */
 const MAX_RESIDENT_ACTIVATIONS = 2 ** 31;
 
@@ -58,22 +62,23 @@ export function defaultGpuBudget(limits: Pick<GPUSupportedLimits, 'maxBufferSize
 /** Activations of one window of S tokens plus the smallest useful LM-head step. */
 function windowBytes(spec: ModelSpec, intermediate: number, S: number): number {
   const { hidden: D, heads: H, kvHeads: K, headDim: E } = spec;
-  return 4 * S * (3 * D + 2 * H * E + 2 * K * E + 3 * intermediate) + 4 * S * 10 + (4 << 20);
+  return 4 * S * (3 * D + 2 * H * E + 2 * K * E + 3 * intermediate) + 4 * S * 10 + (1 << 20);
 }
 
 export function planPlacement(gpu: Gpu, spec: ModelSpec, ckpt: Checkpoint, refs: WeightRef[], budgetBytes: number): PlacementPlan {
   const weightBytes = refs.reduce((a, r) => a + gpuTensorBytes(r, ckpt.entries.get(r.name)!.dtype), 0);
+  const reserve = reserveFor(budgetBytes);
   const oneWindow = windowBytes(spec, spec.intermediate, PLACEMENT_WINDOW);
-  const residentNeedBytes = weightBytes + oneWindow + RESERVE;
+  const residentNeedBytes = weightBytes + oneWindow + reserve;
   // streamed: two layer slots and two vocabulary-chunk slots of about a sixteenth of the budget
   const embed = refs.find((r) => r.role === 'embed')!;
   const elem = gpuDtype('embed', ckpt.entries.get(embed.name)!.dtype) === 'f32' ? 4 : 2;
   const rowBytes = spec.hidden * elem;
   const bindingRows = Math.floor(Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize) / rowBytes);
-  const chunkTarget = Math.max(4 << 20, Math.min(256 << 20, Number.isFinite(budgetBytes) ? budgetBytes / 16 : 256 << 20));
+  const chunkTarget = Math.max(1 << 20, Math.min(256 << 20, Number.isFinite(budgetBytes) ? budgetBytes / 16 : 256 << 20));
   const vocabChunkRows = Math.max(1, Math.min(spec.vocabSize, bindingRows, Math.floor(chunkTarget / rowBytes)));
   const slots = 2 * layerSlotBytes(refs, ckpt.entries) + 2 * vocabChunkRows * rowBytes;
-  const streamedNeedBytes = slots + oneWindow + RESERVE;
+  const streamedNeedBytes = slots + windowBytes(spec, spec.intermediate, MIN_STREAMED_WINDOW) + reserve;
   const budget = `the ${formatBytes(budgetBytes)} budget`;
   if (residentNeedBytes <= budgetBytes) {
     return {
@@ -82,7 +87,7 @@ export function planPlacement(gpu: Gpu, spec: ModelSpec, ckpt: Checkpoint, refs:
       weightBytes,
       residentNeedBytes,
       streamedNeedBytes,
-      activationBytes: Math.min(MAX_RESIDENT_ACTIVATIONS, budgetBytes - weightBytes - RESERVE),
+      activationBytes: Math.min(MAX_RESIDENT_ACTIVATIONS, budgetBytes - weightBytes - reserve),
       vocabChunkRows,
       reason: `the weights (${formatBytes(weightBytes)}) and a calibration window's activations fit ${budget}: the whole model stays on the GPU`,
     };
@@ -94,7 +99,7 @@ export function planPlacement(gpu: Gpu, spec: ModelSpec, ckpt: Checkpoint, refs:
     weightBytes,
     residentNeedBytes,
     streamedNeedBytes,
-    activationBytes: budgetBytes - slots - RESERVE,
+    activationBytes: budgetBytes - slots - reserve,
     vocabChunkRows,
     reason:
       `the weights (${formatBytes(weightBytes)}) do not fit ${budget} with room for activations: passes run layer by layer, ` +

@@ -49,7 +49,9 @@ export function tokenCounts(ids: ArrayLike<number>, vocabSize: number): Uint32Ar
  * statistics).
  */
 export function calibrationShape(gpu: Gpu, m: LoadedModel, cal: CalibrationWindows, activationBytes: number): PassShape {
-  const shape = passShape(gpu, m, cal.seqLen, cal.samples, activationBytes);
+  // per-layer sums (2 x L x I) and a kept-token weight per token beside the activations
+  const sums = 8 * m.spec.layers * m.intermediate;
+  const shape = passShape(gpu, m, cal.seqLen, cal.samples, activationBytes - sums, 4);
   let B = Math.min(cal.samples, shape.batchWindows);
   while (cal.samples % B !== 0) B--;
   return { batchWindows: B, groupBatches: Math.min(shape.groupBatches, cal.samples / B) };

@@ -42,7 +42,7 @@ describe('pruned model on the GPU', () => {
     const keptVocab = Uint32Array.from({ length: 512 }, (_, i) => i).filter((i) => i < 259 || i % 2 === 0);
     const keptFfn = Array.from({ length: model.spec.layers }, (_, l) => Uint32Array.from({ length: 172 }, (_, j) => j).filter((j) => (j + l) % 10 < 7));
     const sel = { keptVocab, keptFfn };
-    const pruned = buildPrunedModel(gpu, model, sel, weightTable(model.spec, new Set(ckpt.entries.keys())), { cache });
+    const pruned = buildPrunedModel(gpu, model, sel, weightTable(model.spec, new Set(ckpt.entries.keys())), { cache, gpuElemBytes: () => 4 });
     expect(pruned.model.source.resident === null).toBe(!cache);
     const written = new Map<string, Uint8Array>();
     await exportPrunedFolder(

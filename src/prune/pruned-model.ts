@@ -75,6 +75,8 @@ function chunkSelection(kept: Uint32Array, rowOffset: number, rows: number): { l
 export interface BuildPrunedOptions {
   /** make every gathered tensor once (needs room for them); false: gather per pass into slots. */
   cache: boolean;
+  /** GPU bytes per element of a table entry (slots are sized before their first use). */
+  gpuElemBytes: (ref: WeightRef) => number;
 }
 
 export function buildPrunedModel(gpu: Gpu, m: LoadedModel, sel: PruneSelection, table: WeightRef[], opts: BuildPrunedOptions): PrunedModel {
@@ -133,6 +135,12 @@ export function buildPrunedModel(gpu: Gpu, m: LoadedModel, sel: PruneSelection, 
       dispose: () => owned.dispose(),
     };
   } else {
+    // what the two layer slots and two vocabulary-chunk slots will hold, counted from the start
+    const layer0 = table.filter((r) => r.layer === 0 && r.prune);
+    const embedRef = table.find((r) => r.role === 'embed')!;
+    const slotEstimate =
+      2 * layer0.reduce((a, r) => a + numel(prunedShape(r.prune, r.shape, Iq)) * opts.gpuElemBytes(r), 0) +
+      2 * base.vocabChunkRows('embed') * embedRef.shape[1] * opts.gpuElemBytes(embedRef);
     const slots: LayerWeights[] = [{}, {}];
     const chunkSlots: (Tensor | null)[] = [null, null];
     let slotsReady = false;
@@ -164,7 +172,7 @@ export function buildPrunedModel(gpu: Gpu, m: LoadedModel, sel: PruneSelection, 
       },
       vocabChunkRows: (which) => Math.min(base.vocabChunkRows(which), sel.keptVocab.length),
       finalNorm: base.finalNorm,
-      gpuBytes: () => owned.bytes,
+      gpuBytes: () => Math.max(owned.bytes, slotEstimate),
       dispose: () => owned.dispose(),
     };
   }

@@ -4,6 +4,8 @@ import tiled8Code from '../../../shaders/nn/matmul_tiled_8x8.wgsl?raw';
 import naiveCode from '../../../shaders/nn/matmul_naive.wgsl?raw';
 import matvecCode from '../../../shaders/nn/matvec.wgsl?raw';
 import matvecSubgroupCode from '../../../shaders/nn/matvec_subgroup.wgsl?raw';
+import sgmatCode from '../../../shaders/nn/matmul_sgmat.wgsl?raw';
+import rowScaleCode from '../../../shaders/nn/row_scale.wgsl?raw';
 import type { Gpu, Recorder } from '../context';
 import { ShapeError } from '../errors';
 import type { Tensor } from '../tensor';
@@ -21,6 +23,21 @@ export interface MatmulOptions {
   kernel?: MatmulKernel;
   /** K step of the 128x128 kernel (8 or 16; benchmarks). */
   tileK?: 8 | 16;
+  /** load order of the 128x128 kernel (benchmarks; see matmul_tiled_8x8.wgsl). */
+  coalesced?: boolean;
+  /** 'fast': tensor cores (f16 inputs, f32 accumulation) where the device has them and T >= FAST_MIN_T; else exact f32. */
+  precision?: Precision;
+}
+
+export type Precision = 'exact' | 'fast';
+
+/** Fewer rows than this stay on the exact kernels in fast mode (too little work for a 128-row tile). */
+export const FAST_MIN_T = 64;
+const FAST_TILE = 128;
+
+/** Whether a fast-mode matmul of T rows and inner size Kd runs on tensor cores here. */
+export function runsFast(gpu: Gpu, T: number, Kd: number, precision: Precision | undefined): boolean {
+  return precision === 'fast' && gpu.hasFastMatmul && T >= FAST_MIN_T && Kd % 4 === 0;
 }
 
 /** 'tile64': 4x4 outputs per thread, 64x64 per workgroup. 'tile128': 8x8 per thread, 128x128 per workgroup.
@@ -32,6 +49,7 @@ export const MATVEC_MAX_T = 8;
 const TILE_THREADS = 16; // 16x16 threads, each a 4x4 register tile: 64x64 outputs per workgroup
 const BIG_TILE = 128; // matmul_tiled_8x8: 16x16 threads, each 8x8
 const BIG_TILE_K = 8;
+const BIG_COALESCED = false;
 /** The 128x128 kernel needs this many workgroups to keep a big GPU busy; fewer go to the 64x64 one. */
 const BIG_MIN_WORKGROUPS = 256;
 
@@ -43,6 +61,13 @@ const MATVEC_ROWS = 8;
 /** rows of w per workgroup of the subgroup matvec (its subgroups share them out). */
 const MATVEC_SUBGROUP_ROWS = 16;
 const MATVEC_LANES = 32;
+
+/** scale[t] = the power of two that brings row t of x [T, Kd] (Kd % 4 == 0) within f16 range (row_scale.wgsl). Needs subgroups. */
+export function recordRowScales(gpu: Gpu, rec: Recorder, x: Tensor, scale: GPUBuffer): void {
+  const [T, Kd] = dims2('rowScales', 'x', x);
+  if (Kd % 4 !== 0) throw new ShapeError('rowScales', 'x needs Kd % 4 == 0', { x: x.shape });
+  rec.dispatch(gpu.pipeline('nn/row_scale', rowScaleCode, { WG: 256, ROWS: 16 }), [x.buffer, scale], foldGroups(gpu, Math.ceil(T / 16)), uniforms([['u32', T], ['u32', Kd / 4]]));
+}
 
 /** out[t, outColOffset + n] = sum_k x[t, k] w[n, k] (+ bias[n]); x [T, Kd] f32, w [N, Kd] f32/bf16/f16, out [T, Nout] f32. */
 export function matmul(gpu: Gpu, rec: Recorder, x: Tensor, w: Tensor, out: Tensor, opts: MatmulOptions = {}): void {
@@ -73,7 +98,12 @@ export function matmul(gpu: Gpu, rec: Recorder, x: Tensor, w: Tensor, out: Tenso
     ['u32', colOffset],
     ['u32', opts.bias ? 1 : 0],
   ]);
-  if (!vec4) {
+  if (runsFast(gpu, T, Kd, opts.precision)) {
+    const scale = gpu.scratch('fast-matmul row scale', T);
+    recordRowScales(gpu, rec, x, scale);
+    const p = weightPipeline(gpu, 'nn/matmul_sgmat', sgmatCode, w, { SG: gpu.subgroupSize! });
+    rec.dispatch(p, [...bindings, scale], [Math.ceil(N / FAST_TILE), Math.ceil(T / FAST_TILE)], params);
+  } else if (!vec4) {
     const p = weightPipeline(gpu, 'nn/matmul_naive', naiveCode, w, { WG: 16 });
     rec.dispatch(p, bindings, [Math.ceil(N / 16), Math.ceil(T / 16)], params);
   } else if (T <= MATVEC_MAX_T) {
@@ -85,7 +115,7 @@ export function matmul(gpu: Gpu, rec: Recorder, x: Tensor, w: Tensor, out: Tenso
       rec.dispatch(p, bindings, foldGroups(gpu, Math.ceil(N / MATVEC_ROWS)), params);
     }
   } else if ((opts.kernel && opts.kernel !== 'auto' && opts.kernel !== 'matvec-shared' ? opts.kernel : chooseMatmulKernel(T, N)) === 'tile128') {
-    const p = weightPipeline(gpu, 'nn/matmul_tiled_8x8', tiled8Code, w, { BK: opts.tileK ?? BIG_TILE_K });
+    const p = weightPipeline(gpu, 'nn/matmul_tiled_8x8', tiled8Code, w, { BK: opts.tileK ?? BIG_TILE_K, COALESCED: opts.coalesced ?? BIG_COALESCED ? 1 : 0 });
     rec.dispatch(p, bindings, [Math.ceil(N / BIG_TILE), Math.ceil(T / BIG_TILE)], params);
   } else {
     const p = weightPipeline(gpu, 'nn/matmul_tiled', tiledCode, w, { TX: TILE_THREADS, TY: TILE_THREADS });

@@ -53,9 +53,11 @@ async function kernelDiff(gpu: Gpu, { T, N, K }: MatmulBenchSize, a0: MatmulOpti
 }
 
 export async function runBenchMatmul(argv: string[]): Promise<void> {
-  const f = parseFlags(argv, { reps: { type: 'string' }, 'per-submit': { type: 'string' }, scale: { type: 'string' } });
+  const f = parseFlags(argv, { reps: { type: 'string' }, 'per-submit': { type: 'string' }, scale: { type: 'string' }, shapes: { type: 'string' } });
   const scale = optionalNumber(f, 'scale', 1, (n) => [1, 2, 4, 8, 16].includes(n), 'one of 1, 2, 4, 8, 16');
-  const shapes = SHAPES.map(({ T, N, K }) => ({ T: T / scale, N: N / scale, K: K / scale }));
+  // --shapes 0,3: a subset by index (keeps a GPU-machine run short)
+  const picked = f.shapes === undefined ? SHAPES : String(f.shapes).split(',').map((i) => SHAPES[Number(i)]).filter(Boolean);
+  const shapes = picked.map(({ T, N, K }) => ({ T: T / scale, N: N / scale, K: K / scale }));
   const repeats = optionalNumber(f, 'reps', 5, (n) => Number.isInteger(n) && n > 0, 'a whole number > 0');
   const perSubmit = optionalNumber(f, 'per-submit', 10, (n) => Number.isInteger(n) && n > 0, 'a whole number > 0');
   const { device, info } = await acquireDevice(await nodeGpu(), (e) => console.error(`WebGPU error: ${e.message}`));
@@ -63,7 +65,9 @@ export async function runBenchMatmul(argv: string[]): Promise<void> {
   const results = [];
   for (const v of VARIANTS) {
     if (v.precision === 'fast' && !gpu.hasFastMatmul) continue;
-    results.push(...(await benchMatmul(gpu, shapes, { repeats, perSubmit, ...v })));
+    const r = await benchMatmul(gpu, shapes, { repeats, perSubmit, ...v });
+    for (const x of r) console.error(`bench-matmul ${x.kernel} ${x.T}x${x.N}x${x.K}: ${x.tflops.toFixed(1)} TFLOP/s (${x.ms.toFixed(3)} ms)`); // partial results survive a timeout
+    results.push(...r);
   }
   const pairs: [string, MatmulOptions, MatmulOptions][] = [
     ['tile64 vs tile128', { kernel: 'tile64' }, { kernel: 'tile128' }],

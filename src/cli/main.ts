@@ -14,6 +14,7 @@ import { runBenchMatmul } from './bench-matmul';
 import { MAKE_MODEL_USAGE, runMakeModel } from './make-model';
 import { gpuMemoryFlag } from './gpu-budget';
 import { runSelftest } from './selftest';
+import { runBenchFast } from './bench-fast';
 
 const USAGE = `compact-studio <command> [flags]
 
@@ -32,6 +33,8 @@ const USAGE = `compact-studio <command> [flags]
   bench-matmul [--reps N] [--per-submit N] [--scale S]
          the matmul kernels side by side at LLM shapes (TFLOP/s, max |diff| between them)
   selftest  kernel checks against CPU references on this GPU (the tensor-core matmul where offered)
+  bench-fast --models DIR,DIR --calib FILE --text FILE [--reductions 10,20,30,40,50]
+         fast mode's selections against exact mode's: kept FFN channels in common, bits/byte of both
 ${BENCH_QUALITY_USAGE}
 ${MAKE_MODEL_USAGE}
 
@@ -150,6 +153,7 @@ async function main(argv: string[]): Promise<number> {
       case 'bench-matmul': await runBenchMatmul(rest); break;
       case 'make-model': await runMakeModel(rest); break;
       case 'selftest': return (await runSelftest()) ? 0 : 1;
+      case 'bench-fast': await runBenchFast(rest); break;
       case undefined: case '-h': case '--help': console.log(USAGE); return cmd ? 0 : 2;
       default: throw new UsageError(`unknown command '${cmd}'`);
     }

@@ -264,6 +264,15 @@ export class EngineSession implements EngineSessionApi {
     });
   }
 
+  /** Bits per byte of an explicit selection's pruned model (benchmarks compare selections made in different modes). */
+  async evaluateSelection(sel: PruneSelection, text: string, opts: EvalOptions): Promise<EvalResult> {
+    let h = 2166136261;
+    for (const a of [sel.keptVocab, ...sel.keptFfn]) for (const v of a) h = Math.imul(h ^ v, 16777619);
+    const p = await this.preview.get(`selection/${sel.keptVocab.length}/${sel.keptFfn[0].length}/${h >>> 0}`, async () => sel);
+    const ids = p.tokenizer.encode(text);
+    return evaluateIds(this.gpu, p.pruned.model, ids, (id) => p.tokenizer.tokenByteLength(id), { maxTokens: opts.tokens, seq: opts.seq, bosId: null, activationBytes: this.activationBytes() });
+  }
+
   /** BOS id in the original vocabulary, or renumbered in the pruned one (it is always kept). */
   private bosIdFor(keptVocab: Uint32Array | null): number {
     const bos = this.spec.bosId;

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { acquireDevice, deviceLabel } from '../gpu/device';
 import { nodeGpu } from '../gpu/node-device';
-import { openNodeFolder, nodeOutputFolder } from '../io/node-files';
+import { openNodeFolder } from '../io/node-files';
+import { nodeOutputFolder } from '../io/node-output';
 import { openSession } from '../engine/session';
 import { parseFlags } from './args';
 

@@ -90,6 +90,14 @@ export async function exportPrunedFolder(
   const { spec, ckpt } = input;
   const refs = new Map(weightTable(spec, new Set(ckpt.entries.keys())).map((r) => [r.name, r]));
   const tensors = [...ckpt.entries.values()].map((e) => prunedTensor(ckpt, e, refs.get(e.name), sel));
+  // Tokenizer and config files first, in memory: a bad id fails here, before any weight is written.
+  const tok = pruneTokenizerFiles(
+    { tokenizerJson: input.tokenizerJson, tokenizerConfig: input.tokenizerConfig, generationConfig: input.generationConfig, config: input.config },
+    sel.keptVocab,
+  );
+  const config = { ...(tok.config as Record<string, unknown>), intermediate_size: sel.keptFfn[0].length };
+  const notes = [...tok.notes];
+
   const sizes = new Map<string, number>();
   const counting: OutputFolder = {
     async create(name) {
@@ -98,34 +106,33 @@ export async function exportPrunedFolder(
       return { write: async (c) => { sizes.set(name, sizes.get(name)! + c.byteLength); await sink.write(c); }, close: () => sink.close() };
     },
   };
-  const written: { name: string; size: number }[] = [];
   await writeSafetensors(counting, tensors, {
     maxShardBytes: opts.maxShardBytes,
     onProgress: (done, total) => opts.onProgress?.({ phase: 'export', done, total, unit: 'bytes' }),
   });
-  const tok = pruneTokenizerFiles(
-    { tokenizerJson: input.tokenizerJson, tokenizerConfig: input.tokenizerConfig, generationConfig: input.generationConfig, config: input.config },
-    sel.keptVocab,
-  );
-  const config = { ...(tok.config as Record<string, unknown>), intermediate_size: sel.keptFfn[0].length };
-  const jsonFiles: [string, unknown][] = [
-    ['config.json', config],
-    ['tokenizer.json', tok.tokenizerJson],
-  ];
+  const weightFiles = [...sizes].map(([name, size]) => ({ name, size }));
+
+  // config.json last: a folder cut short (crash, closed tab) has no config and loads nowhere.
+  const written: { name: string; size: number }[] = [];
+  const jsonFiles: [string, unknown][] = [['tokenizer.json', tok.tokenizerJson]];
   if (tok.generationConfig) jsonFiles.push(['generation_config.json', tok.generationConfig]);
   if (tok.tokenizerConfig) jsonFiles.push(['tokenizer_config.json', tok.tokenizerConfig]);
-  for (const [name, value] of jsonFiles) written.push(await writeFile(out, name, new TextEncoder().encode(JSON.stringify(value, null, 2) + '\n')));
+  for (const [name, value] of jsonFiles) written.push(await writeFile(out, name, jsonBytes(value)));
   for (const name of COPIED_AS_IS) {
     const src = input.files.get(name);
     if (src) written.push(await writeFile(out, name, await src.read(0, src.size)));
+    const skipped = input.files.skipped?.find((s) => s.name === name);
+    if (skipped) notes.push(`${name} was not copied: it is ${skipped.reason}.`);
   }
-  const notes = [...tok.notes];
+  written.unshift(await writeFile(out, 'config.json', jsonBytes(config)));
   if (input.files.get('tokenizer.model')) {
     notes.push('tokenizer.model (SentencePiece) was not copied: it would still hold the removed tokens; tokenizer.json is the pruned tokenizer.');
   }
-  const writtenNames = new Set(written.map((f) => f.name));
-  const weightFiles = [...sizes].filter(([name]) => !writtenNames.has(name)).map(([name, size]) => ({ name, size }));
   return { files: [...weightFiles, ...written], notes };
+}
+
+function jsonBytes(value: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(value, null, 2) + '\n');
 }
 
 async function writeFile(out: OutputFolder, name: string, bytes: Uint8Array): Promise<{ name: string; size: number }> {

@@ -375,8 +375,8 @@ export function createStudioStore(deps: StudioDeps): StoreApi<StudioState> {
             const { signal, end } = begin();
             try {
               if (dir) {
-                const { summary } = await client().call('exportDir', { req, dir }, onProgress, signal);
-                set({ exported: { status: 'done', progress: null, summary, fileName: dir.name } });
+                const { summary, folder } = await client().call('exportDir', { req, dir }, onProgress, signal);
+                set({ exported: { status: 'done', progress: null, summary, fileName: `${dir.name}/${folder}` } });
                 return null;
               }
               const { summary, zip } = await client().call('exportZip', { req }, onProgress, signal);

@@ -30,8 +30,9 @@ export interface Calls {
   memory: { args: Record<string, never>; result: GpuMemory };
   /** Streams the pruned folder into a .zip in the worker; the Blob comes back. */
   exportZip: { args: { req: PruneRequest }; result: { summary: ExportSummary; zip: Blob } };
-  /** Writes the pruned folder into a directory the user picked (showDirectoryPicker). */
-  exportDir: { args: { req: PruneRequest; dir: FileSystemDirectoryHandle }; result: { summary: ExportSummary } };
+  /** Writes the pruned folder into a new subfolder (`folder`, named by exportName) of a directory the user
+   *  picked (showDirectoryPicker); existing files are never touched, a failed export leaves nothing. */
+  exportDir: { args: { req: PruneRequest; dir: FileSystemDirectoryHandle }; result: { summary: ExportSummary; folder: string } };
   close: { args: Record<string, never>; result: null };
 }
 export type CallName = keyof Calls;

@@ -19,6 +19,8 @@ export interface Checkpoint {
   totalBytes: number;
   /** the raw bytes of one tensor, as stored (little-endian, source dtype). */
   readTensorBytes(name: string): Promise<Uint8Array>;
+  /** bytes [start, end) of one tensor (offsets within the tensor): row ranges of tensors too big to read at once. */
+  readTensorRange(name: string, start: number, end: number): Promise<Uint8Array>;
 }
 
 export async function openCheckpoint(files: ModelFiles): Promise<Checkpoint> {
@@ -49,6 +51,7 @@ export async function openCheckpoint(files: ModelFiles): Promise<Checkpoint> {
     shardNames,
     totalBytes,
     readTensorBytes: (name) => readTensor(files, entries, name),
+    readTensorRange: (name, start, end) => readTensor(files, entries, name, start, end),
   };
 }
 
@@ -100,18 +103,24 @@ function checkIndex(map: Record<string, string>, entries: Map<string, TensorEntr
   }
 }
 
-async function readTensor(files: ModelFiles, entries: Map<string, TensorEntry>, name: string): Promise<Uint8Array> {
+async function readTensor(files: ModelFiles, entries: Map<string, TensorEntry>, name: string, start?: number, end?: number): Promise<Uint8Array> {
   const entry = entries.get(name);
   if (!entry) {
     throw new ModelFileError(files.label, `the checkpoint has no tensor "${name}"`, 'Check that the weights match config.json');
   }
+  const size = entry.end - entry.begin;
+  const from = start ?? 0;
+  const to = end ?? size;
+  if (!(Number.isSafeInteger(from) && Number.isSafeInteger(to) && from >= 0 && from <= to && to <= size)) {
+    throw new RangeError(`internal: bytes [${from}, ${to}) of tensor "${name}" (${size} bytes)`);
+  }
   const src = files.get(entry.file);
   if (!src) throw missingShard(entry.file);
-  const bytes = await src.read(entry.begin, entry.end);
-  if (bytes.length !== entry.end - entry.begin) {
+  const bytes = await src.read(entry.begin + from, entry.begin + to);
+  if (bytes.length !== to - from) {
     throw new ModelFileError(
       entry.file,
-      `reading tensor "${name}" returned ${bytes.length} of ${entry.end - entry.begin} bytes`,
+      `reading tensor "${name}" returned ${bytes.length} of ${to - from} bytes`,
       'The file changed or is truncated: download the shard again',
     );
   }

@@ -5,6 +5,7 @@ import { nodeGpu } from '../gpu/node-device';
 import { openNodeFolder } from '../io/node-files';
 import { stageNodeOutput, type StagedOutput } from '../io/node-output';
 import type { ModelFiles } from '../io/source';
+import { unexpectedTensors } from '../model/weights';
 import { openSession, type EngineSession } from '../engine/session';
 import { utf8Prefix } from '../eval/windows';
 import type { CalibrationOptions, Criterion, VocabOrder } from '../engine/types';
@@ -47,7 +48,11 @@ async function session(files: ModelFiles, quiet: boolean, progress: ProgressLine
   });
   if (!quiet) console.error(`device: ${deviceLabel(info)}`);
   progress.stage('load');
-  return await openSession(device, files, { onProgress: (p) => progress.update(p) });
+  const s = await openSession(device, files, { onProgress: (p) => progress.update(p) });
+  const { dropped, carried } = unexpectedTensors(s.spec, s.ckpt.entries);
+  if (dropped.length) console.error(`note: ${dropped.length} tensor(s) in the checkpoint are not used by config.json and are left out: ${dropped.slice(0, 5).join(', ')}${dropped.length > 5 ? ', ...' : ''}`);
+  if (carried.length) console.error(`note: ${carried.length} tensor(s) outside the language model (vision tower, projector) are not used here; an export keeps them unchanged`);
+  return s;
 }
 
 /** Lists the model folder (nothing is read yet) and says which entries it leaves out. */

@@ -2,16 +2,17 @@
 // Owns the calibration results and at most one pruned preview model at a time.
 import { Gpu } from '../gpu/context';
 import type { Checkpoint } from '../io/checkpoint';
-import { readJsonFile } from '../io/json-files';
 import type { ModelFiles, OutputFolder } from '../io/source';
 import { bytesPerElement, decodeToF32 } from '../io/dtype-decode';
 import type { ModelSpec } from '../model/spec-types';
 import { weightTable, type WeightRef } from '../model/weights';
-import { openModel } from '../model/open';
+import { inspectModel, uploadModel } from '../model/open';
 import { createKvCache, createScratch, destroyKvCache, destroyScratch, recordForward, recordLogits, type LoadedModel } from '../model/forward';
 import { argmaxRows } from '../gpu/ops';
 import { GpuTimer } from '../gpu/timer';
 import { TextTokenizer } from '../tokenizer/text-tokenizer';
+import { readTokenizerFiles } from '../tokenizer/tokenizer-files';
+import { checkTokenIds } from '../tokenizer/id-checks';
 import { pruneTokenizerFiles } from '../tokenizer/prune-tokenizer';
 import { selectVocabulary, type VocabSelection } from '../prune/vocab-select';
 import { activationScores, calibrationWindows, tokenCounts, type CalibrationWindows } from '../prune/calibration';
@@ -427,11 +428,13 @@ export class EngineSession implements EngineSessionApi {
 export async function openSession(device: GPUDevice, files: ModelFiles, opts: OpenOptions = {}): Promise<EngineSession> {
   const { onProgress } = opts;
   const gpu = new Gpu(device);
-  // tokenizer files first: a missing tokenizer.json should fail before minutes of upload
-  const tokenizerJson = (await readJsonFile(files, 'tokenizer.json', true)) as Json;
-  const tokenizerConfig = (await readJsonFile(files, 'tokenizer_config.json', false)) as Json | undefined;
+  // Every file is checked before anything is uploaded: tokenizer files first (a missing
+  // tokenizer.json fails at once), then config and headers, then every token id against V.
+  const { tokenizerJson, tokenizerConfig } = await readTokenizerFiles(files);
+  const inspected = await inspectModel(files);
+  checkTokenIds({ tokenizerJson, tokenizerConfig, config: inspected.config, generationConfig: inspected.generationConfig }, inspected.spec.vocabSize);
   const tokenizer = TextTokenizer.fromJson(tokenizerJson, tokenizerConfig);
-  const { ckpt, model, config, generationConfig } = await openModel(gpu, files, onProgress);
+  const { ckpt, model, config, generationConfig } = await uploadModel(gpu, inspected, onProgress);
   const weightBytes = ckpt.totalBytes;
   const placement: Placement = {
     mode: 'resident',

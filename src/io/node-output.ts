@@ -62,7 +62,7 @@ export async function stageNodeOutput(out: string, opts: StageOptions): Promise<
     });
     if (entries.length > 0 && !opts.overwrite) {
       const shown = entries.slice(0, 3).join(', ') + (entries.length > 3 ? ', ...' : '');
-      throw new OutputFolderError(out, `is not empty (${entries.length} entries: ${shown})`, 'Pass --overwrite to replace it once the new export is complete, or choose a new folder');
+      throw new OutputFolderError(out, `is not empty (${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}: ${shown})`, 'Pass --overwrite to replace it once the new export is complete, or choose a new folder');
     }
   }
 

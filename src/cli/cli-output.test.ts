@@ -191,6 +191,28 @@ describe('prune --out never loses the user\'s files', () => {
   });
 });
 
+describe('prune progress and --json run stats', () => {
+  it('stderr carries the progress lines, stdout only the result, with seconds per stage, GPU peak and RSS', () => {
+    const out = join(tempDir('stats'), 'out');
+    const t0 = Date.now();
+    const r = cli('prune', '--model', MODEL, ...PRUNE, '--out', out, '--json');
+    const wall = (Date.now() - t0) / 1000;
+    expect(r.code, r.err).toBe(0);
+    const result = JSON.parse(r.out); // the whole of stdout is one JSON document
+    expect(Object.keys(result.seconds)).toEqual(['load', 'calibrate', 'select', 'export']);
+    const total = Object.values(result.seconds as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(total).toBeLessThan(wall); // stage times are parts of this run
+    // weights are resident as f32 (260,032 parameters): the GPU peak holds at least them
+    expect(result.gpu_peak_bytes).toBeGreaterThanOrEqual(260_032 * 4);
+    // SwiftShader's GPU memory is process memory: RSS includes it
+    expect(result.peak_rss_bytes).toBeGreaterThan(result.gpu_peak_bytes);
+    expect(result.peak_rss_bytes).toBeLessThan(8 * 2 ** 30);
+    for (const stage of ['load', 'calibrate', 'select', 'export']) expect(r.err).toMatch(new RegExp(`^${stage}\\.\\.\\.$`, 'm'));
+    expect(r.err).not.toMatch(/\r/); // not a terminal: plain lines (percent lines follow every 5 s on long stages)
+    console.log(r.err.trim(), JSON.stringify({ seconds: result.seconds, gpu_peak_bytes: result.gpu_peak_bytes, peak_rss_bytes: result.peak_rss_bytes }));
+  });
+});
+
 function editJson(dir: string, name: string, edit: (v: Record<string, unknown>) => unknown): void {
   const p = join(dir, name);
   writeFileSync(p, JSON.stringify(edit(JSON.parse(readFileSync(p, 'utf8')))));

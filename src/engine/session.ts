@@ -6,13 +6,11 @@ import type { ModelFiles, OutputFolder } from '../io/source';
 import { bytesPerElement, decodeToF32 } from '../io/dtype-decode';
 import type { ModelSpec } from '../model/spec-types';
 import { weightTable, type WeightRef } from '../model/weights';
-import { inspectModel, uploadModel } from '../model/open';
+import { uploadModel } from '../model/open';
 import { createKvCache, createScratch, destroyKvCache, destroyScratch, recordForward, recordLogits, type LoadedModel } from '../model/forward';
 import { argmaxRows } from '../gpu/ops';
 import { GpuTimer } from '../gpu/timer';
 import { TextTokenizer } from '../tokenizer/text-tokenizer';
-import { readTokenizerFiles } from '../tokenizer/tokenizer-files';
-import { checkTokenIds } from '../tokenizer/id-checks';
 import { pruneTokenizerFiles } from '../tokenizer/prune-tokenizer';
 import { selectVocabulary, type VocabSelection } from '../prune/vocab-select';
 import { activationScores, calibrationWindows, tokenCounts, type CalibrationWindows } from '../prune/calibration';
@@ -22,6 +20,7 @@ import { exportPrunedFolder } from '../prune/export';
 import { budgetSplits, paramBreakdown, weightBytes } from '../prune/params';
 import { evaluateIds } from '../eval/perplexity';
 import type { EngineSessionApi, OpenOptions } from './session-api';
+import { inspectFolder } from './inspect-folder';
 import type {
   CalibrationOptions, CalibrationSummary, EvalOptions, EvalResult, ExportSummary, GpuMemory, LatencyResult,
   ModelSummary, Placement, PlanSummary, ProgressFn, PruneRequest, SweepPoint, SweepResult,
@@ -428,12 +427,8 @@ export class EngineSession implements EngineSessionApi {
 export async function openSession(device: GPUDevice, files: ModelFiles, opts: OpenOptions = {}): Promise<EngineSession> {
   const { onProgress } = opts;
   const gpu = new Gpu(device);
-  // Every file is checked before anything is uploaded: tokenizer files first (a missing
-  // tokenizer.json fails at once), then config and headers, then every token id against V.
-  const { tokenizerJson, tokenizerConfig } = await readTokenizerFiles(files);
-  const inspected = await inspectModel(files);
-  checkTokenIds({ tokenizerJson, tokenizerConfig, config: inspected.config, generationConfig: inspected.generationConfig }, inspected.spec.vocabSize);
-  const tokenizer = TextTokenizer.fromJson(tokenizerJson, tokenizerConfig);
+  // Every file is checked before anything is uploaded (inspect-folder.ts).
+  const { model: inspected, tokenizerJson, tokenizerConfig, tokenizer } = await inspectFolder(files);
   const { ckpt, model, config, generationConfig } = await uploadModel(gpu, inspected, onProgress);
   const weightBytes = ckpt.totalBytes;
   const placement: Placement = {

@@ -67,7 +67,7 @@ function stringEnd(text: string, start: number): number {
 /** A short, safe rendering of any JSON value for messages: bounded in depth and length, never recursive. */
 export function brief(value: unknown, maxChars = 60): string {
   let out: string;
-  if (value === undefined) out = 'undefined';
+  if (value === undefined) out = '(missing)';
   else if (Array.isArray(value)) out = value.length === 0 ? '[]' : `[${value.slice(0, 4).map(scalar).join(', ')}${value.length > 4 ? ', ...' : ''}]`;
   else if (typeof value === 'object' && value !== null) {
     const keys = Object.keys(value);
@@ -81,5 +81,5 @@ function scalar(v: unknown): string {
   if (typeof v === 'object' && v !== null) return Object.keys(v).length ? '{...}' : '{}';
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
   if (typeof v === 'bigint') return `${v}`;
-  return v === undefined ? 'undefined' : JSON.stringify(v) ?? String(v);
+  return v === undefined ? '(missing)' : JSON.stringify(v) ?? String(v);
 }

@@ -39,7 +39,10 @@ export class TextTokenizer {
     json = adapted.json;
     this.whole = libraryCall(() => {
       const t = new Tokenizer(json, config);
-      t.encode('Hello, world. 123', { add_special_tokens: false }); // some settings only fail on first use
+      // some settings only fail on first use; a tokenizer that maps text to nothing is broken too
+      if (t.encode('Hello, world. 123', { add_special_tokens: false }).ids.length === 0) {
+        throw new ModelFileError('tokenizer.json', 'encodes text to no tokens at all', 'Use the model\'s own tokenizer.json (a normalizer, pre-tokenizer or post-processor setting drops everything)');
+      }
       return t;
     });
     const plan: ChunkPlan = planLineChunking(json, config);
@@ -106,10 +109,12 @@ function libraryCall<T>(build: () => T): T {
     return build();
   } catch (e) {
     if (e instanceof ModelFileError) throw e;
+    // a TypeError is the library tripping over a setting that is missing or of the wrong type
+    const what = e instanceof TypeError ? 'a setting is missing or has the wrong type' : 'a setting is not understood';
     throw new ModelFileError(
       'tokenizer.json',
-      `the tokenizer library cannot build it (${e instanceof Error ? e.message : String(e)})`,
-      "Use the model's own tokenizer.json; if it was edited, undo the edit (a regex, normalizer or pre-tokenizer setting is not understood)",
+      `the tokenizer library cannot build it: ${what} (library: ${JSON.stringify(e instanceof Error ? e.message : String(e))})`,
+      "Use the model's own tokenizer.json; if it was edited, undo the edit (a regex, normalizer, pre-tokenizer or decoder setting)",
     );
   }
 }

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ModelFileError } from '../io/errors';
+import { ModelFileError, UnsupportedModelError } from '../io/errors';
 import { checkTokenIds } from './id-checks';
 import { TextTokenizer } from './text-tokenizer';
 
@@ -53,7 +53,17 @@ describe('tokenizer.json structure', () => {
     refusal(build(edit((t) => delete t.model)), 'tokenizer.json', /has no "model" object/);
     refusal(build(edit((t) => (t.model.vocab = null))), 'tokenizer.json', /model\.vocab is null/);
     refusal(build(edit((t) => (t.model.vocab = {}))), 'tokenizer.json', /model\.vocab is empty/);
-    refusal(build(edit((t) => (t.model.type = 'Magic'))), 'tokenizer.json', /model\.type "Magic" is not one of/);
+    for (const type of ['Magic', 'WordLevel', undefined]) {
+      let err: unknown;
+      try {
+        build(edit((t) => (t.model.type = type)))();
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(UnsupportedModelError);
+      expect((err as UnsupportedModelError).file).toBe('tokenizer.json');
+      expect((err as Error).message).toMatch(/model\.type .* is not one of BPE, Unigram, WordPiece/);
+    }
     refusal(build(edit((t) => delete t.model.merges)), 'tokenizer.json', /model\.merges is missing/);
     refusal(build(edit((t) => (t.model.merges = 5))), 'tokenizer.json', /model\.merges is 5, not a list/);
     refusal(build(edit((t) => (t.model.merges = ['nospace']))), 'tokenizer.json', /model\.merges\[0\] "nospace" is not a pair/);
@@ -97,6 +107,23 @@ describe('tokenizer.json structure', () => {
     let deep: Json = { type: 'Lowercase' };
     for (let i = 0; i < 10_000; i++) deep = { type: 'Sequence', normalizers: [deep] };
     refusal(build(edit((t) => (t.normalizer = deep))), 'tokenizer.json', /normalizer nests deeper than/);
+  });
+});
+
+describe('tokenizer.json checks the fuzz suite asked for', () => {
+  it('a post-processor template the Rust library would not read', () => {
+    refusal(build(edit((t) => (t.post_processor.single[1] = {}))), 'tokenizer.json', /post_processor\.single\[1\] is \{\}, not \{"SpecialToken"/);
+    refusal(build(edit((t) => (t.post_processor.single[1].Sequence.id = null))), 'tokenizer.json', /post_processor\.single\[1\] id null is not "A" or "B"/);
+    refusal(build(edit((t) => (t.post_processor.special_tokens['<s>'].ids = [1.5]))), 'tokenizer.json', /special_tokens\["<s>"\]\.ids\[0\] 1\.5 is not a token id/);
+  });
+
+  it('byte fallback with a byte token missing (pruning could no longer spell every text)', () => {
+    refusal(build(edit((t) => delete t.model.vocab['<0x3F>'])), 'tokenizer.json', /byte_fallback is true but 1 of the 256 byte tokens are missing from model\.vocab \(e\.g\. <0x3F>\)/);
+  });
+
+  it('a tokenizer that encodes text to nothing', () => {
+    const e = refusal(build(edit((t) => (t.normalizer = { type: 'Replace', pattern: { Regex: '[\\s\\S]' }, content: '' }))), 'tokenizer.json', /encodes text to no tokens/);
+    console.log(e.message);
   });
 });
 

@@ -3,9 +3,10 @@
 // `tokenizers` library would accept, every id a whole number in a sane range, no two tokens with
 // one id, and every merge made of tokens in the vocabulary. Errors name the file, the field and
 // the fix (ModelFileError). Ids against the model's embedding rows: id-checks.ts.
-import { ModelFileError } from '../io/errors';
+import { ModelFileError, UnsupportedModelError } from '../io/errors';
 import { brief } from '../io/json-structure';
-import { mergeResult } from './tokenizer-json';
+import { BYTE_TO_CHAR, byteFallbackToken } from './byte-level';
+import { isByteLevel, mergeResult } from './tokenizer-json';
 import type { TokenizerJson } from './tokenizer-json';
 
 type Json = Record<string, unknown>;
@@ -14,7 +15,9 @@ type Json = Record<string, unknown>;
 export const MAX_TOKEN_ID = 1 << 24;
 /** Component trees (Sequence of Sequence...) deeper than this are refused. */
 const MAX_COMPONENT_DEPTH = 32;
-const MODEL_TYPES = ['BPE', 'Unigram', 'WordPiece', 'WordLevel'];
+/** What @huggingface/tokenizers implements as the Rust library does (it has no WordLevel: it would
+ *  silently read one as BPE). */
+const MODEL_TYPES = ['BPE', 'Unigram', 'WordPiece'];
 const COMPONENT_KEYS = ['normalizer', 'pre_tokenizer', 'post_processor', 'decoder'] as const;
 const CHILD_LISTS = ['normalizers', 'pretokenizers', 'processors', 'decoders'];
 
@@ -40,13 +43,30 @@ export function checkTokenizerJson(json: unknown): asserts json is TokenizerJson
   if (!isObject(json)) fail(`is ${brief(json)}, not a JSON object`);
   const model = json.model;
   if (!isObject(model)) fail(`has no "model" object (found ${brief(model)})`);
-  if (model.type !== undefined && !MODEL_TYPES.includes(model.type as string)) fail(`model.type ${brief(model.type)} is not one of ${MODEL_TYPES.join(', ')}`);
+  if (!MODEL_TYPES.includes(model.type as string)) {
+    throw new UnsupportedModelError(`model.type ${brief(model.type)} is not one of ${MODEL_TYPES.join(', ')}`, 'tokenizer.json', "Use the model's own tokenizer.json; WordLevel and other tokenizer models are not supported");
+  }
   const vocab = checkVocab(model);
-  if (model.type === 'BPE' || (model.type === undefined && 'merges' in model)) checkMerges(model, vocab);
+  if (model.type === 'BPE') checkMerges(model, vocab);
   if (model.unk_token !== undefined && model.unk_token !== null && typeof model.unk_token !== 'string') fail(`model.unk_token ${brief(model.unk_token)} is not a string`);
   if (model.unk_id !== undefined && model.unk_id !== null) checkId(model.unk_id, 'model.unk_id');
   checkAddedTokens(json.added_tokens);
   for (const key of COMPONENT_KEYS) checkComponent(json[key], key, 0);
+  checkByteTokens(json as TokenizerJson, vocab);
+}
+
+/** Byte fallback / byte-level BPE promise that every byte has a token: pruning keeps those tokens
+ *  so any text stays encodable, which only holds when all 256 are there. */
+function checkByteTokens(json: TokenizerJson, vocab: Map<string, number>): void {
+  const missing = (symbols: readonly string[]) => symbols.filter((s) => !vocab.has(s));
+  if (json.model.byte_fallback === true) {
+    const gone = missing(Array.from({ length: 256 }, (_, b) => byteFallbackToken(b)));
+    if (gone.length) fail(`model.byte_fallback is true but ${gone.length} of the 256 byte tokens are missing from model.vocab (e.g. ${gone[0]})`);
+  }
+  if (isByteLevel(json)) {
+    const gone = missing(BYTE_TO_CHAR);
+    if (gone.length) fail(`the ByteLevel tokenizer lacks ${gone.length} of the 256 byte symbols in model.vocab (e.g. ${brief(gone[0])})`);
+  }
 }
 
 /** token -> id of the model vocabulary (BPE/WordPiece/WordLevel object, or Unigram [piece, score] list). */
@@ -61,7 +81,7 @@ function checkVocab(model: Json): Map<string, number> {
     ids.set(token, id);
   };
   if (Array.isArray(vocab)) {
-    if (model.type !== undefined && model.type !== 'Unigram') fail(`model.vocab is a list, which only a Unigram model has (model.type is ${brief(model.type)})`);
+    if (model.type !== 'Unigram') fail(`model.vocab is a list, which only a Unigram model has (model.type is ${brief(model.type)})`);
     vocab.forEach((entry, i) => {
       if (!Array.isArray(entry) || entry.length < 2 || typeof entry[0] !== 'string' || typeof entry[1] !== 'number' || !Number.isFinite(entry[1])) {
         fail(`model.vocab[${i}] ${brief(entry)} is not a [piece, score] pair`);
@@ -129,6 +149,12 @@ function checkComponent(node: unknown, where: string, depth: number): void {
   if (!isObject(node)) fail(`${where} is ${brief(node)}, not an object or null`);
   if (depth > MAX_COMPONENT_DEPTH) fail(`${where.split('.')[0]} nests deeper than ${MAX_COMPONENT_DEPTH} levels`);
   if (typeof node.type !== 'string') fail(`${where}.type ${brief(node.type)} is not a string`);
+  if (node.type === 'TemplateProcessing') checkTemplate(node, where);
+  if (node.type === 'Replace' || node.type === 'Split') {
+    const p = node.pattern;
+    if (!isObject(p) || !(typeof p.String === 'string' || typeof p.Regex === 'string')) fail(`${where}.pattern ${brief(p)} is not {"String": "..."} or {"Regex": "..."}`);
+  }
+  if (node.type === 'Replace' && typeof node.content !== 'string') fail(`${where}.content ${brief(node.content)} is not a string`);
   for (const key of CHILD_LISTS) {
     const list = node[key];
     if (list === undefined) continue;
@@ -137,6 +163,33 @@ function checkComponent(node: unknown, where: string, depth: number): void {
       if (!isObject(child)) fail(`${where}.${key}[${i}] is ${brief(child)}, not an object`);
       checkComponent(child, `${where}.${key}[${i}]`, depth + 1);
     });
+  }
+}
+
+/** TemplateProcessing: single/pair lists of {SpecialToken: {id, type_id}} or {Sequence: {id: A|B, type_id}},
+ *  special_tokens {name: {id, ids: [ids], tokens: [strings]}} (what the Rust library deserializes). */
+function checkTemplate(node: Json, where: string): void {
+  for (const key of ['single', 'pair']) {
+    const list = node[key];
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) fail(`${where}.${key} is ${brief(list)}, not a list`);
+    list.forEach((piece, i) => {
+      const at = `${where}.${key}[${i}]`;
+      const special = isObject(piece) ? piece.SpecialToken : undefined;
+      const seq = isObject(piece) ? piece.Sequence : undefined;
+      const inner = special ?? seq;
+      if (!isObject(piece) || Object.keys(piece).length !== 1 || !isObject(inner)) fail(`${at} is ${brief(piece)}, not {"SpecialToken": {...}} or {"Sequence": {...}}`);
+      if (typeof inner.id !== 'string' || (seq !== undefined && inner.id !== 'A' && inner.id !== 'B')) fail(`${at} id ${brief(inner.id)} is not ${seq !== undefined ? '"A" or "B"' : 'a token name'}`);
+      if (!isTokenId(inner.type_id)) fail(`${at} type_id ${brief(inner.type_id)} is not a whole number`);
+    });
+  }
+  const specials = node.special_tokens;
+  if (specials === undefined) return;
+  if (!isObject(specials)) fail(`${where}.special_tokens is ${brief(specials)}, not an object`);
+  for (const [name, t] of Object.entries(specials)) {
+    const at = `${where}.special_tokens[${JSON.stringify(name)}]`;
+    if (!isObject(t) || !Array.isArray(t.ids) || !Array.isArray(t.tokens) || !t.tokens.every((x) => typeof x === 'string')) fail(`${at} is ${brief(t)}, not {id, ids: [...], tokens: [...]}`);
+    t.ids.forEach((id, i) => checkId(id, `${at}.ids[${i}]`));
   }
 }
 

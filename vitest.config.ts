@@ -6,6 +6,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],
+    setupFiles: ['src/test-setup.ts'],
     pool: 'forks',
     testTimeout: 600_000,
     hookTimeout: 600_000,

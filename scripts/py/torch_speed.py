@@ -139,6 +139,33 @@ def time_calibration(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def time_decode(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Eager greedy decode with the KV cache, fp32 (TF32 off): a 32-token prompt, then 16 single-token
+    steps; median ms per step after 2 warm-up steps (our engine's decode measure)."""
+    tf32_off()
+    model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=torch.float32, attn_implementation="eager", device_map="cuda")
+    model.eval()
+    gen = torch.Generator(device="cuda").manual_seed(1)
+    ids = torch.randint(0, model.config.vocab_size, (1, 32), device="cuda", generator=gen)
+    steps: list[float] = []
+    with torch.no_grad():
+        out = model(input_ids=ids, use_cache=True)
+        pkv = out.past_key_values
+        nxt = out.logits[:, -1].argmax(-1, keepdim=True)
+        for i in range(18):
+            torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            out = model(input_ids=nxt, past_key_values=pkv, use_cache=True)
+            pkv = out.past_key_values
+            nxt = out.logits[:, -1].argmax(-1, keepdim=True)
+            nxt.item()  # the token comes back to the host, as ours does
+            if i >= 2:
+                steps.append((time.perf_counter() - t0) * 1000.0)
+    del model
+    torch.cuda.empty_cache()
+    return {"decode_ms_per_token_fp32_eager": statistics.median(steps), "decode_steps_ms": steps}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--save-dir", required=True, help="where the bf16 models are saved (DIR/<model>)")
@@ -149,6 +176,7 @@ def main() -> int:
     parser.add_argument("--seq", type=int, default=512)
     parser.add_argument("--attn", default="eager", choices=["eager", "sdpa"])
     parser.add_argument("--out-json", default=None)
+    parser.add_argument("--decode", action="store_true", help="also time eager KV-cache decode (fp32)")
     args = parser.parse_args()
     if not torch.cuda.is_available():
         print("torch_speed.py needs a CUDA GPU (run it on the device machine)", file=sys.stderr)
@@ -162,6 +190,8 @@ def main() -> int:
                                  "torch": torch.__version__, "transformers": transformers.__version__}
         entry.update(build_and_save(name, folder))
         entry.update(time_calibration(folder, args))
+        if args.decode:
+            entry.update(time_decode(folder, args))
         results.append(entry)
         print(json.dumps(entry), flush=True)
     if args.out_json:

@@ -1,11 +1,12 @@
 // out[t, :] = table[ids[t] - rowOffset, :] * scale, only for ids in [rowOffset, rowOffset + Vc);
 // other rows of out are left untouched so split tables can each write their part.
-// One thread per (t, d): table [Vc, D], ids u32[T], out [T, D].
+// One thread per (t, d): table [Vc, D], ids u32[T], out [T, D]. The table's element type comes from the
+// prepended weights/*.wgsl: element e is component e % 4 of group e / 4.
 override WG: u32 = 256;
 
 struct Params { T: u32, D: u32, Vc: u32, rowOffset: u32, scale: f32 }
 
-@group(0) @binding(0) var<storage, read> table: array<f32>;
+@group(0) @binding(0) var<storage, read> table: array<W4>;
 @group(0) @binding(1) var<storage, read> ids: array<u32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 @group(0) @binding(3) var<uniform> params: Params;
@@ -18,5 +19,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let d = i - t * params.D;
   let id = ids[t];
   if (id < params.rowOffset || id - params.rowOffset >= params.Vc) { return; }
-  out[i] = table[(id - params.rowOffset) * params.D + d] * params.scale;
+  let e = (id - params.rowOffset) * params.D + d;
+  out[i] = w4(table[e >> 2u])[e & 3u] * params.scale;
 }

@@ -1,5 +1,5 @@
 // y[t, colOffset + n] = sum_k x[t, k] * w[n, k] (+ bias[n]); x [T, Kd], w [N, Kd] (HF Linear), y [T, Nout].
-// Needs Kd % 4 == 0 (vec4 loads). Workgroup TX*TY threads computes a (4*TY) x (4*TX) tile of y
+// Needs Kd % 4 == 0 (vec4 loads). w's element type comes from the prepended weights/*.wgsl (W4, w4()). Workgroup TX*TY threads computes a (4*TY) x (4*TX) tile of y
 // with a 4x4 register tile per thread; K advances in steps of BK through workgroup memory,
 // where both tiles are stored k-major as vec4 over rows so the inner loop is 2 loads + 4 vec4 FMAs.
 override TX: u32 = 16;
@@ -10,7 +10,7 @@ const BK4: u32 = BK / 4u;
 struct Params { T: u32, N: u32, K4: u32, Nout: u32, colOffset: u32, hasBias: u32 }
 
 @group(0) @binding(0) var<storage, read> x: array<vec4f>;
-@group(0) @binding(1) var<storage, read> w: array<vec4f>;
+@group(0) @binding(1) var<storage, read> w: array<W4>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
@@ -47,7 +47,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid3: v
       let kk = l % BK4;
       let col = n0 + r;
       var v = vec4f(0.0);
-      if (col < params.N && k40 + kk < K4) { v = w[col * K4 + k40 + kk]; }
+      if (col < params.N && k40 + kk < K4) { v = w4(w[col * K4 + k40 + kk]); }
       let n4 = r / 4u;
       let nc = r % 4u;
       ws[(kk * 4u + 0u) * TX + n4][nc] = v.x;

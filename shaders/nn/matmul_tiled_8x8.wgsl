@@ -1,5 +1,6 @@
 // y[t, colOffset + n] = sum_k x[t, k] * w[n, k] (+ bias[n]); x [T, Kd], w [N, Kd] (HF Linear), y [T, Nout].
-// Big-tile variant of matmul_tiled.wgsl for large T and N. Needs Kd % 4 == 0 (vec4 loads).
+// Big-tile variant of matmul_tiled.wgsl for large T and N. Needs Kd % 4 == 0 (vec4 loads);
+// w's element type comes from the prepended weights/*.wgsl (W4, w4()).
 // 16x16 threads, each an 8x8 register tile: rows ty*4 + {0..3} and 64 + ty*4 + {0..3}, columns
 // tx*4 + {0..3} and 64 + tx*4 + {0..3} (strided by 64 so neighbouring threads read neighbouring
 // vec4s of workgroup memory): 128x128 outputs per workgroup, 4 vec4 loads per 64 FMAs.
@@ -11,11 +12,18 @@ const TILE: u32 = 128u;
 const TILE4: u32 = 32u; // vec4s per k-row of a tile
 override BK4: u32 = BK / 4u;
 override LOADS: u32 = TILE * BK4 / THREADS; // vec4s per thread per operand per step: 1 or 2
+// Load order of a tile's slots: false: slot l is row l % TILE (a warp's workgroup stores hit 32
+// banks, its global loads are 16 bytes per row); true: row l / BK4 (consecutive threads read
+// consecutive vec4s of one row: coalesced global loads, 2-4 way bank conflicts on the stores).
+override COALESCED: bool = false;
+
+fn slotRow(l: u32) -> u32 { return select(l % TILE, l / BK4, COALESCED); }
+fn slotK4(l: u32) -> u32 { return select(l / TILE, l % BK4, COALESCED); }
 
 struct Params { T: u32, N: u32, K4: u32, Nout: u32, colOffset: u32, hasBias: u32 }
 
 @group(0) @binding(0) var<storage, read> x: array<vec4f>;
-@group(0) @binding(1) var<storage, read> w: array<vec4f>;
+@group(0) @binding(1) var<storage, read> w: array<W4>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
@@ -26,16 +34,16 @@ var<workgroup> ws: array<vec4f, 2u * BK * TILE4>;
 
 // Load slot l (0..TILE*BK4-1) of a tile: row l % TILE (so a warp's workgroup stores hit 32 banks), vec4 column l / TILE.
 fn loadSlot(src: u32, r0: u32, rows: u32, k40: u32, l: u32) -> vec4f {
-  let r = r0 + l % TILE;
-  let kk = k40 + l / TILE;
+  let r = r0 + slotRow(l);
+  let kk = k40 + slotK4(l);
   if (r >= rows || kk >= params.K4) { return vec4f(0.0); }
   if (src == 0u) { return x[r * params.K4 + kk]; }
-  return w[r * params.K4 + kk];
+  return w4(w[r * params.K4 + kk]);
 }
 
 fn storeX(buf: u32, l: u32, v: vec4f) {
-  let r = l % TILE;
-  let base = (buf * BK + (l / TILE) * 4u) * TILE4 + r / 4u;
+  let r = slotRow(l);
+  let base = (buf * BK + slotK4(l) * 4u) * TILE4 + r / 4u;
   let c = r % 4u;
   xs[base][c] = v.x;
   xs[base + TILE4][c] = v.y;
@@ -44,8 +52,8 @@ fn storeX(buf: u32, l: u32, v: vec4f) {
 }
 
 fn storeW(buf: u32, l: u32, v: vec4f) {
-  let r = l % TILE;
-  let base = (buf * BK + (l / TILE) * 4u) * TILE4 + r / 4u;
+  let r = slotRow(l);
+  let base = (buf * BK + slotK4(l) * 4u) * TILE4 + r / 4u;
   let c = r % 4u;
   ws[base][c] = v.x;
   ws[base + TILE4][c] = v.y;

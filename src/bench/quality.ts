@@ -156,7 +156,7 @@ export async function runModelQuality(s: EngineSession, name: string, calibText:
   let bi: number[] | null = null;
   const depthMethod = async () => {
     const windows = calibrationWindows(s.tokenizer.encode(calibText), PROTOCOL.samples, PROTOCOL.sampleTokens);
-    bi = await blockInfluence(s.gpu, s.model, windows);
+    bi = await blockInfluence(s.gpu, s.model, windows, s.activationBytes());
     log(`  block influence: ${bi.map((b) => b.toFixed(4)).join(' ')}`);
     const layerParams = layerParamCounts(table, s.spec.layers);
     const ids = s.tokenizer.encode(heldOut);
@@ -180,7 +180,7 @@ export async function runModelQuality(s: EngineSession, name: string, calibText:
         continue;
       }
       const res = await evaluateIds(s.gpu, dropLayers(s.model, drop), ids, (id) => s.tokenizer.tokenByteLength(id), {
-        maxTokens: Infinity, seq: PROTOCOL.seq, bosId: null,
+        maxTokens: Infinity, seq: PROTOCOL.seq, bosId: null, activationBytes: s.activationBytes(),
       });
       Object.assign(cell, { bits_per_byte: res.bits_per_byte, ppl: res.ppl, mean_nll: res.mean_nll, predicted: res.predicted, bytes: res.bytes });
       byDrop.set(drop.join(','), cell);

@@ -10,7 +10,9 @@ import { openNodeFolder } from '../io/node-files';
 import { openModel } from '../model/open';
 import { activationScores } from '../prune/calibration';
 import { evaluateIds } from '../eval/perplexity';
-import { optionalNumber, parseFlags, requireString } from './args';
+import { UsageError, optionalNumber, parseFlags, requireString } from './args';
+import { measureLatency } from '../eval/decode';
+import type { LoadedModel } from '../model/forward';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -31,8 +33,10 @@ function randomIds(n: number, V: number, seed = 1234): Uint32Array {
 export async function runBenchGpu(argv: string[]): Promise<void> {
   const f = parseFlags(argv, {
     model: { type: 'string' }, samples: { type: 'string' }, seq: { type: 'string' }, reps: { type: 'string' }, warmup: { type: 'string' },
-    scaling: { type: 'boolean' },
+    scaling: { type: 'boolean' }, precision: { type: 'string' }, decode: { type: 'boolean' },
   });
+  const precisions = ((f.precision as string | undefined) ?? 'both') === 'both' ? (['exact', 'fast'] as const) : ([f.precision as 'exact' | 'fast'] as const);
+  for (const p of precisions) if (p !== 'exact' && p !== 'fast') throw new UsageError(`--precision must be exact, fast or both (got ${String(f.precision)})`);
   const dir = requireString(f, 'model');
   const samples = optionalNumber(f, 'samples', 16, (n) => Number.isInteger(n) && n > 0, 'a whole number > 0');
   const seq = optionalNumber(f, 'seq', 512, (n) => Number.isInteger(n) && n > 1, 'a whole number > 1');
@@ -42,7 +46,8 @@ export async function runBenchGpu(argv: string[]): Promise<void> {
   const gpu = new Gpu(device);
   const files = await openNodeFolder(dir);
   const t0 = performance.now();
-  const { model, ckpt } = await openModel(gpu, files);
+  const { model, ckpt, plan } = await openModel(gpu, files);
+  const activationBytes = plan.activationBytes;
   const loadS = (performance.now() - t0) / 1000;
   const spec = model.spec;
   const T = samples * seq;
@@ -51,16 +56,23 @@ export async function runBenchGpu(argv: string[]): Promise<void> {
   const mask = new Uint8Array(spec.vocabSize);
   mask.fill(1, 0, Math.floor(spec.vocabSize * 0.7));
   const cal = { ids, samples, seqLen: seq };
-  const calibMs: number[] = [];
-  for (let i = 0; i < warmup + reps; i++) {
-    const s = performance.now();
-    await activationScores(gpu, model, cal, mask);
-    if (i >= warmup) calibMs.push(performance.now() - s);
+  // calibration in each precision, same run (fast falls back to exact where there are no tensor cores)
+  const calibByPrecision: Record<string, { ms: number; all: number[]; ran: string }> = {};
+  for (const precision of precisions) {
+    const m: LoadedModel = { ...model, precision };
+    const all: number[] = [];
+    for (let i = 0; i < warmup + reps; i++) {
+      const s = performance.now();
+      await activationScores(gpu, m, cal, mask, { activationBytes });
+      if (i >= warmup) all.push(performance.now() - s);
+    }
+    calibByPrecision[precision] = { ms: median(all), all, ran: precision === 'fast' && !gpu.hasFastMatmul ? 'exact (no subgroup matrices)' : precision };
   }
+  const calibMs = calibByPrecision[precisions[0]].all;
   const evalMs: number[] = [];
   for (let i = 0; i < Math.max(1, warmup) + reps; i++) {
     const s = performance.now();
-    await evaluateIds(gpu, model, ids, () => 1, { maxTokens: T, seq, bosId: null });
+    await evaluateIds(gpu, model, ids, () => 1, { maxTokens: T, seq, bosId: null, activationBytes });
     if (i >= Math.max(1, warmup)) evalMs.push(performance.now() - s);
   }
   const { hidden: D, intermediate: I, vocabSize: V, heads: H, kvHeads: K, headDim: E, layers: L } = spec;
@@ -81,7 +93,7 @@ export async function runBenchGpu(argv: string[]): Promise<void> {
       const times: number[] = [];
       for (let i = 0; i < reps + 1; i++) {
         const s = performance.now();
-        await activationScores(gpu, model, part, mask);
+        await activationScores(gpu, model, part, mask, { activationBytes });
         if (i > 0) times.push(performance.now() - s);
       }
       const ms = median(times);
@@ -90,6 +102,7 @@ export async function runBenchGpu(argv: string[]): Promise<void> {
   }
   const calib = median(calibMs);
   const ev = median(evalMs);
+  const latency = f.decode ? await measureLatency(gpu, model) : null;
   const result = {
     model: dir.split('/').filter(Boolean).pop(),
     device: deviceLabel(info),
@@ -106,6 +119,8 @@ export async function runBenchGpu(argv: string[]): Promise<void> {
     eval_tflop_s: evalFlops / (ev / 1000) / 1e12,
     matmuls: mm.map((r) => ({ T: r.T, N: r.N, K: r.K, ms: r.ms, tflop_s: r.tflops })),
     calib_ms_all: calibMs,
+    calib_by_precision: Object.fromEntries(Object.entries(calibByPrecision).map(([p, c]) => [p, { ms: c.ms, tokens_s: (T / c.ms) * 1000, tflop_s: calibFlops / (c.ms / 1000) / 1e12, ran: c.ran, all: c.all }])),
+    latency,
     scaling,
   };
   console.log(JSON.stringify(result));

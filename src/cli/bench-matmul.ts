@@ -5,31 +5,41 @@
 import { acquireDevice, deviceLabel } from '../gpu/device';
 import { nodeGpu } from '../gpu/node-device';
 import { Gpu } from '../gpu/context';
-import { benchMatmul, type MatmulBenchSize } from '../gpu/bench-matmul';
+import { benchMatmul, type MatmulBenchSize, type MatmulBenchVariant } from '../gpu/bench-matmul';
 import { matmul, chooseMatmulKernel, type MatmulOptions } from '../gpu/ops/matmul';
 import { optionalNumber, parseFlags } from './args';
 
 const SHAPES: MatmulBenchSize[] = [
-  { T: 8192, N: 8192, K: 2048 },
-  { T: 8192, N: 2048, K: 8192 },
-  { T: 8192, N: 4864, K: 896 },
-  { T: 8192, N: 896, K: 4864 },
-  { T: 512, N: 65536, K: 2048 },
+  { T: 8192, N: 8192, K: 2048 }, // Llama-3.2-1B gate/up
+  { T: 8192, N: 2048, K: 8192 }, // its down
+  { T: 8192, N: 4864, K: 896 }, // Qwen2.5-0.5B gate/up
+  { T: 8192, N: 896, K: 4864 }, // its down (the narrow one)
+  { T: 8192, N: 14336, K: 4096 }, // Llama-3.1-8B gate/up
+  { T: 8192, N: 4096, K: 14336 }, // its down
+  { T: 512, N: 65536, K: 2048 }, // an LM-head chunk
   { T: 512, N: 896, K: 896 },
 ];
 
-const VARIANTS: MatmulOptions[] = [{ kernel: 'tile64' }, { kernel: 'tile128', tileK: 8 }, { kernel: 'tile128', tileK: 16 }, { kernel: 'auto' }];
+const VARIANTS: MatmulBenchVariant[] = [
+  { kernel: 'tile64', weights: 'f32' },
+  { kernel: 'tile128', tileK: 8, weights: 'f32' },
+  { kernel: 'tile128', tileK: 8, weights: 'bf16' },
+  { kernel: 'tile128', tileK: 8, coalesced: true, weights: 'bf16' },
+  { kernel: 'tile128', tileK: 16, coalesced: true, weights: 'bf16' },
+  { kernel: 'auto', weights: 'bf16' },
+  { precision: 'fast', weights: 'bf16' },
+];
 
-/** Max |a - b| of the two kernels' outputs for one shape, and the output scale. */
-async function kernelDiff(gpu: Gpu, { T, N, K }: MatmulBenchSize): Promise<{ maxAbsDiff: number; maxAbs: number }> {
+/** Max |a - b| of two kernels' outputs for one shape, and the output scale. */
+async function kernelDiff(gpu: Gpu, { T, N, K }: MatmulBenchSize, a0: MatmulOptions, b0: MatmulOptions): Promise<{ maxAbsDiff: number; maxAbs: number }> {
   const fill = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => (((i * 7919 + seed) % 1009) / 1009 - 0.5));
   const x = gpu.tensor([T, K], 'diff-x', fill(T * K, 1));
   const w = gpu.tensor([N, K], 'diff-w', fill(N * K, 2));
   const a = gpu.tensor([T, N], 'diff-a');
   const b = gpu.tensor([T, N], 'diff-b');
   const rec = gpu.recorder();
-  matmul(gpu, rec, x, w, a, { kernel: 'tile64' });
-  matmul(gpu, rec, x, w, b, { kernel: 'tile128' });
+  matmul(gpu, rec, x, w, a, a0);
+  matmul(gpu, rec, x, w, b, b0);
   rec.submit();
   const [ra, rb] = [await gpu.read(a), await gpu.read(b)];
   let maxAbsDiff = 0;
@@ -51,9 +61,18 @@ export async function runBenchMatmul(argv: string[]): Promise<void> {
   const { device, info } = await acquireDevice(await nodeGpu(), (e) => console.error(`WebGPU error: ${e.message}`));
   const gpu = new Gpu(device);
   const results = [];
-  for (const v of VARIANTS) results.push(...(await benchMatmul(gpu, shapes, { repeats, perSubmit, kernel: v.kernel, tileK: v.tileK })));
-  const check = { shape: shapes[0], ...(await kernelDiff(gpu, shapes[0])) };
+  for (const v of VARIANTS) {
+    if (v.precision === 'fast' && !gpu.hasFastMatmul) continue;
+    results.push(...(await benchMatmul(gpu, shapes, { repeats, perSubmit, ...v })));
+  }
+  const pairs: [string, MatmulOptions, MatmulOptions][] = [
+    ['tile64 vs tile128', { kernel: 'tile64' }, { kernel: 'tile128' }],
+    ['tile128 strided vs coalesced', { kernel: 'tile128' }, { kernel: 'tile128', coalesced: true }],
+    ...(gpu.hasFastMatmul ? [['exact vs fast', { kernel: 'tile128' }, { precision: 'fast' }] as [string, MatmulOptions, MatmulOptions]] : []),
+  ];
+  const check = [];
+  for (const [name, a, b] of pairs) for (const shape of [shapes[0], shapes[3]]) check.push({ name, shape, ...(await kernelDiff(gpu, shape, a, b)) });
   const auto = shapes.map((s) => ({ ...s, kernel: chooseMatmulKernel(s.T, s.N) }));
-  console.log(JSON.stringify({ device: deviceLabel(info), results, check, auto }));
+  console.log(JSON.stringify({ device: deviceLabel(info), toggles: process.env.COMPACT_DAWN_TOGGLES ?? 'default', fast: gpu.hasFastMatmul, subgroupSize: gpu.subgroupSize, results, check, auto }));
   device.destroy();
 }

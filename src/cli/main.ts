@@ -15,6 +15,9 @@ import { BENCH_QUALITY_USAGE, runBenchQuality } from './bench-quality';
 import { runBenchGpu } from './bench-gpu';
 import { runBenchMatmul } from './bench-matmul';
 import { ProgressLine } from './progress-line';
+import { MAKE_MODEL_USAGE, runMakeModel } from './make-model';
+import { gpuMemoryFlag } from './gpu-budget';
+import { runSelftest } from './selftest';
 
 const USAGE = `compact-studio <command> [flags]
 
@@ -30,17 +33,25 @@ const USAGE = `compact-studio <command> [flags]
          outside the model folder; the export is written beside it and renamed into place.
          Progress goes to stderr; --json adds seconds per stage, gpu_peak_bytes, peak_rss_bytes.
   bench  [--models DIR,DIR,...] [--json FILE]   speed on this machine
-  bench-gpu --model DIR [--samples 16 --seq 512 --reps 5 --warmup 2] [--scaling]
+  bench-gpu --model DIR [--samples 16 --seq 512 --reps 5 --warmup 2] [--scaling] [--precision exact|fast|both] [--decode]
          engine speed at a model's real shapes with random ids (no tokenizer needed)
   bench-matmul [--reps N] [--per-submit N] [--scale S]
          the matmul kernels side by side at LLM shapes (TFLOP/s, max |diff| between them)
+  selftest  kernel checks against CPU references on this GPU (the tensor-core matmul where offered)
 ${BENCH_QUALITY_USAGE}
+${MAKE_MODEL_USAGE}
+
+  eval and prune take --gpu-memory SIZE (e.g. 2GiB, 512MiB): the GPU memory the engine may use.
+  A model that does not fit runs streamed, one decoder layer at a time from the files. Default:
+  90% of the free GPU memory where nvidia-smi reports it, else a share of the adapter's limits.
 `;
 
 /** The progress line of the running command (cleared before an error is printed). */
 let line: ProgressLine | null = null;
 
-async function session(files: ModelFiles, quiet: boolean, progress: ProgressLine): Promise<EngineSession> {
+type Budget = ReturnType<typeof gpuMemoryFlag>;
+
+async function session(files: ModelFiles, quiet: boolean, progress: ProgressLine, budget: Budget): Promise<EngineSession> {
   const gpu = await nodeGpu();
   const { device, info } = await acquireDevice(gpu, (e) => console.error(`WebGPU error: ${e.message}`));
   device.lost.then((l) => {
@@ -48,10 +59,11 @@ async function session(files: ModelFiles, quiet: boolean, progress: ProgressLine
   });
   if (!quiet) console.error(`device: ${deviceLabel(info)}`);
   progress.stage('load');
-  const s = await openSession(device, files, { onProgress: (p) => progress.update(p) });
+  const s = await openSession(device, files, { gpuMemoryBytes: budget?.bytes, budgetSource: budget?.source, onProgress: (p) => progress.update(p) });
+  if (!quiet) progress.note(`placement: ${s.plan.mode} (${s.plan.reason}; budget ${s.placement.budgetSource})`);
   const { dropped, carried } = unexpectedTensors(s.spec, s.ckpt.entries);
-  if (dropped.length) console.error(`note: ${dropped.length} tensor(s) in the checkpoint are not used by config.json and are left out: ${dropped.slice(0, 5).join(', ')}${dropped.length > 5 ? ', ...' : ''}`);
-  if (carried.length) console.error(`note: ${carried.length} tensor(s) outside the language model (vision tower, projector) are not used here; an export keeps them unchanged`);
+  if (dropped.length) progress.note(`note: ${dropped.length} tensor(s) in the checkpoint are not used by config.json and are left out: ${dropped.slice(0, 5).join(', ')}${dropped.length > 5 ? ', ...' : ''}`);
+  if (carried.length) progress.note(`note: ${carried.length} tensor(s) outside the language model (vision tower, projector) are not used here; an export keeps them unchanged`);
   return s;
 }
 
@@ -74,18 +86,18 @@ function runStats(progress: ProgressLine, s: EngineSession) {
 async function cmdEval(argv: string[]): Promise<void> {
   const f = parseFlags(argv, {
     model: { type: 'string' }, text: { type: 'string' }, tokens: { type: 'string' }, seq: { type: 'string' },
-    bytes: { type: 'string' }, bos: { type: 'boolean' }, json: { type: 'boolean' },
+    bytes: { type: 'string' }, bos: { type: 'boolean' }, json: { type: 'boolean' }, 'gpu-memory': { type: 'string' },
   });
   const tokens = optionalNumber(f, 'tokens', Infinity, (n) => Number.isInteger(n) && n > 1, 'a whole number > 1');
   const seq = optionalNumber(f, 'seq', 256, (n) => Number.isInteger(n) && n >= 2, 'a whole number >= 2');
   let text = await readText(requireString(f, 'text'));
   if (f.bytes !== undefined) text = utf8Prefix(text, optionalNumber(f, 'bytes', 0, (n) => Number.isInteger(n) && n > 0, 'a whole number > 0'));
+  const budget = gpuMemoryFlag(f['gpu-memory']);
   const progress = (line = new ProgressLine(process.stderr));
-  const s = await session(await modelFolder(requireString(f, 'model')), Boolean(f.json), progress);
+  const s = await session(await modelFolder(requireString(f, 'model')), Boolean(f.json), progress, budget);
   progress.stage('evaluate');
   const r = await s.evaluate(null, text, { tokens, seq, bos: Boolean(f.bos) }, (p) => progress.update(p));
-  const stats = runStats(progress, s);
-  print(f, { ...r, ...stats }, `tokens ${r.tokens}  windows ${r.windows}  predicted ${r.predicted}  mean NLL ${r.mean_nll.toFixed(6)}  ppl ${r.ppl.toFixed(4)}  bits/byte ${r.bits_per_byte.toFixed(4)}`);
+  print(f, { ...r, placement: s.placement, ...runStats(progress, s) }, `tokens ${r.tokens}  windows ${r.windows}  predicted ${r.predicted}  mean NLL ${r.mean_nll.toFixed(6)}  ppl ${r.ppl.toFixed(4)}  bits/byte ${r.bits_per_byte.toFixed(4)}`);
   s.dispose();
 }
 
@@ -104,7 +116,7 @@ async function cmdPrune(argv: string[]): Promise<void> {
     model: { type: 'string' }, calib: { type: 'string' }, out: { type: 'string' }, overwrite: { type: 'boolean' },
     'vocab-keep': { type: 'string' }, 'vocab-ratio': { type: 'string' }, 'ffn-keep': { type: 'string' }, 'ffn-ratio': { type: 'string' },
     'vocab-order': { type: 'string' }, criterion: { type: 'string' }, 'no-closure': { type: 'boolean' },
-    samples: { type: 'string' }, 'sample-tokens': { type: 'string' }, json: { type: 'boolean' },
+    samples: { type: 'string' }, 'sample-tokens': { type: 'string' }, json: { type: 'boolean' }, 'gpu-memory': { type: 'string' },
   });
   const order = (f['vocab-order'] ?? 'frequency') as VocabOrder; // the studio's default (BENCHMARKS.md)
   if (order !== 'id' && order !== 'frequency') throw new UsageError(`--vocab-order must be id or frequency (got ${order})`);
@@ -120,13 +132,14 @@ async function cmdPrune(argv: string[]): Promise<void> {
   const out = requireString(f, 'out');
   const modelDir = requireString(f, 'model');
   const calibText = await readText(requireString(f, 'calib'));
+  const budget = gpuMemoryFlag(f['gpu-memory']);
   const files = await modelFolder(modelDir);
   // The destination is checked (and its temporary sibling made) before anything is loaded.
   const staged = await stageNodeOutput(out, { modelDir: files.label, overwrite: Boolean(f.overwrite) });
   const unhook = discardOnSignal(staged);
   try {
     const progress = (line = new ProgressLine(process.stderr));
-    const s = await session(files, Boolean(f.json), progress);
+    const s = await session(files, Boolean(f.json), progress, budget);
     const { vocabSize: V, intermediate: I } = s.spec;
     const vocabKeep = ratioOrCount(f, 'vocab-keep', 'vocab-ratio', V);
     const ffnKeep = ratioOrCount(f, 'ffn-keep', 'ffn-ratio', I);
@@ -146,7 +159,8 @@ async function cmdPrune(argv: string[]): Promise<void> {
       params_after: summary.paramsAfter,
       reduction: 1 - summary.paramsAfter.total / summary.paramsBefore.total,
       kept_by_reason: summary.keptByReason,
-      calibration: { tokens: cal.tokens, distinct_tokens: cal.distinctTokens, tokens_per_second: Math.round(cal.tokensPerSecond) },
+      calibration: { tokens: cal.tokens, distinct_tokens: cal.distinctTokens, tokens_per_second: Math.round(cal.tokensPerSecond), mode: cal.mode },
+      placement: s.placement,
       options: opts,
       files: summary.files,
       notes: summary.notes,
@@ -196,6 +210,8 @@ async function main(argv: string[]): Promise<number> {
       case 'bench-quality': await runBenchQuality(rest); break;
       case 'bench-gpu': await runBenchGpu(rest); break;
       case 'bench-matmul': await runBenchMatmul(rest); break;
+      case 'make-model': await runMakeModel(rest); break;
+      case 'selftest': return (await runSelftest()) ? 0 : 1;
       case undefined: case '-h': case '--help': console.log(USAGE); return cmd ? 0 : 2;
       default: throw new UsageError(`unknown command '${cmd}'`);
     }

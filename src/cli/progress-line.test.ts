@@ -54,6 +54,17 @@ describe('ProgressLine', () => {
     expect(line.finish()).toEqual({ load: 20, export: 2 }); // a repeated stage adds up
   });
 
+  it('a note clears the terminal line, prints, and redraws the line; elsewhere it is a plain line', () => {
+    const tty = fake(true);
+    tty.line.stage('load');
+    tty.line.note('placement: resident');
+    expect(tty.out.at(-1)).toBe('\r\x1b[Kplacement: resident\n\rload...\x1b[K');
+    const plain = fake(false);
+    plain.line.stage('load');
+    plain.line.note('placement: resident');
+    expect(plain.out).toEqual(['load...\n', 'placement: resident\n']);
+  });
+
   it('formats durations', () => {
     expect([duration(400), duration(59_400), duration(61_000), duration(3_725_000)]).toEqual(['0s', '59s', '1m01s', '1h02m']);
   });

@@ -25,6 +25,7 @@ export class ProgressLine {
   private current: { name: string; start: number } | null = null;
   private lastDraw = -Infinity;
   private drawn = false; // a TTY line is on screen
+  private last = ''; // the line on screen, redrawn after a note
   private readonly times = new Map<string, number>();
 
   constructor(private readonly stream: ProgressStream, opts: ProgressLineOptions = {}) {
@@ -49,6 +50,12 @@ export class ProgressLine {
     if (!final && t - this.lastDraw < this.everyMs) return;
     if (final && !this.tty && t - this.lastDraw < this.everyMs) return; // the next stage's line follows soon
     this.draw(this.describe(p, t));
+  }
+
+  /** A message line of its own (placement, notes): the progress line is cleared first and redrawn after. */
+  note(text: string): void {
+    if (this.tty && this.drawn) this.stream.write(`\r\x1b[K${text}\n\r${this.last}\x1b[K`);
+    else this.stream.write(`${text}\n`);
   }
 
   /** Ends the current stage and clears the line; returns seconds per stage. */
@@ -83,6 +90,7 @@ export class ProgressLine {
 
   private draw(line: string): void {
     this.lastDraw = this.now();
+    this.last = line;
     if (this.tty) {
       this.stream.write(`\r${line}\x1b[K`);
       this.drawn = true;

@@ -9,11 +9,14 @@ export interface EngineSessionApi {
   summary(): ModelSummary;
   /** Runs calibration (token counts + FFN scores for every criterion) on the GPU. */
   calibrate(text: string, opts: CalibrationOptions, onProgress?: ProgressFn): Promise<CalibrationSummary>;
+  /** Switches vocabulary order, FFN criterion and merge closure after calibrate(), without a new pass. */
+  setOptions(opts: Pick<CalibrationOptions, 'vocabOrder' | 'criterion' | 'closure'>): void;
   /** Pure and fast: parameter counts for a (V', I') choice; needs calibrate() for vocab reasons. */
   planSummary(req: PruneRequest): PlanSummary;
   /** null = the original model. Held-out text only. */
   evaluate(req: PruneRequest | null, text: string, opts: EvalOptions, onProgress?: ProgressFn): Promise<EvalResult>;
-  latency(req: PruneRequest | null): Promise<LatencyResult>;
+  /** Prefill and decode speed; progress (phase 'latency') between timed runs, where a caller may stop it. */
+  latency(req: PruneRequest | null, onProgress?: ProgressFn): Promise<LatencyResult>;
   /** Greedy continuation; progress events carry the text so far (phase 'generate', `text`). */
   generate(req: PruneRequest | null, prompt: string, maxNewTokens: number, onProgress?: ProgressFn): Promise<string>;
   /** (V', I') pairs with total params <= targetParams, each evaluated on heldOut. */

@@ -61,7 +61,8 @@ export interface GpuMemory {
 }
 
 export type VocabOrder = 'id' | 'frequency';
-export type Criterion = 'common-act2' | 'act2' | 'magnitude';
+export type { Criterion } from '../prune/ffn-scores';
+import type { Criterion } from '../prune/ffn-scores';
 
 export interface CalibrationOptions {
   samples: number; // default 16
@@ -108,7 +109,10 @@ export interface EvalOptions {
 
 export interface LatencyResult {
   prefillTokensPerSecond: number;
-  decodeMsPerToken: number;
+  /** null when the model runs streamed (decoding needs the whole model on the GPU). */
+  decodeMsPerToken: number | null;
+  /** how each number was measured */
+  note: string;
 }
 
 export interface SweepPoint extends PruneRequest {

@@ -39,7 +39,7 @@ describe('evaluation windows', () => {
 
 describe('batching windows', () => {
   it('spreads windows evenly over the fewest batches', async () => {
-    const { evenBatchSize } = await import('./perplexity');
+    const { evenBatchSize } = await import('../model/pass');
     expect(evenBatchSize(16, 11)).toBe(8); // 2 batches of 8, not 11 + 5 padded to 11
     expect(evenBatchSize(16, 16)).toBe(16);
     expect(evenBatchSize(17, 16)).toBe(9); // 9 + 8

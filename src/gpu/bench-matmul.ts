@@ -20,20 +20,35 @@ export interface MatmulBenchResult extends MatmulBenchSize {
   kernel?: string;
 }
 
-/** Times each size: one warm-up, then `repeats` submits of `perSubmit` matmuls each. `kernel`/`tileK` force a variant. */
+export interface MatmulBenchVariant {
+  kernel?: MatmulOptions['kernel'];
+  tileK?: MatmulOptions['tileK'];
+  coalesced?: boolean;
+  precision?: MatmulOptions['precision'];
+  /** weight dtype on the GPU (default f32) */
+  weights?: 'f32' | 'bf16';
+}
+
+/** A short name of a variant for reports. */
+export function variantName(v: MatmulBenchVariant): string {
+  if (v.precision === 'fast') return `fast/${v.weights ?? 'f32'}`;
+  return `${v.kernel ?? 'auto'}${v.tileK ? `/k${v.tileK}` : ''}${v.coalesced ? '/coalesced' : ''}/${v.weights ?? 'f32'}`;
+}
+
+/** Times each size: one warm-up, then `repeats` submits of `perSubmit` matmuls each, for one kernel variant. */
 export async function benchMatmul(
   gpu: Gpu,
   sizes: MatmulBenchSize[],
-  opts: { repeats?: number; perSubmit?: number; kernel?: MatmulOptions['kernel']; tileK?: MatmulOptions['tileK'] } = {},
+  opts: { repeats?: number; perSubmit?: number } & MatmulBenchVariant = {},
 ): Promise<MatmulBenchResult[]> {
-  const variant: MatmulOptions = { kernel: opts.kernel, tileK: opts.tileK };
+  const variant: MatmulOptions = { kernel: opts.kernel, tileK: opts.tileK, coalesced: opts.coalesced, precision: opts.precision };
   const repeats = opts.repeats ?? 5;
   const perSubmit = opts.perSubmit ?? 10;
   const timer = new GpuTimer(gpu);
   const results: MatmulBenchResult[] = [];
   for (const { T, N, K } of sizes) {
     const x = gpu.tensor([T, K], 'bench-x', Float32Array.from({ length: T * K }, (_, i) => ((i * 7) % 13) / 13 - 0.5));
-    const w = gpu.tensor([N, K], 'bench-w');
+    const w = opts.weights === 'bf16' ? gpu.weight([N, K], 'bf16', 'bench-w') : gpu.tensor([N, K], 'bench-w');
     const y = gpu.tensor([T, N], 'bench-y');
     const run = (count: number) => (rec: Parameters<Parameters<GpuTimer['time']>[0]>[0]) => {
       for (let i = 0; i < count; i++) matmul(gpu, rec, x, w, y, variant);
@@ -48,7 +63,8 @@ export async function benchMatmul(
     }
     samples.sort((a, b) => a - b);
     const ms = samples[Math.floor(samples.length / 2)];
-    results.push({ T, N, K, ms, tflops: (2 * T * N * K) / (ms * 1e-3) / 1e12, gbPerS: ((T * K + N * K + T * N) * 4) / (ms * 1e-3) / 1e9, source, ...(opts.kernel ? { kernel: `${opts.kernel}${opts.tileK ? `/k${opts.tileK}` : ''}` } : {}) });
+    const wBytes = opts.weights === 'bf16' ? 2 : 4;
+    results.push({ T, N, K, ms, tflops: (2 * T * N * K) / (ms * 1e-3) / 1e12, gbPerS: ((T * K + T * N) * 4 + N * K * wBytes) / (ms * 1e-3) / 1e9, source, kernel: variantName(opts) });
     for (const t of [x, w, y]) gpu.destroy(t);
   }
   timer.destroy();

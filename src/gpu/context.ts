@@ -1,7 +1,14 @@
 // Gpu: one device, its limits, tensor allocation, reads, a pipeline cache and
 // a uniform-buffer pool. Recorder: one command encoder that kernels append to.
 import { DeviceLostError, GpuOutOfMemoryError, TensorTooLargeError } from './errors';
-import { numel, type Tensor } from './tensor';
+import { bufferBytes, elementBytes, numel, type Tensor, type TensorDtype } from './tensor';
+
+/** adapterInfo with the experimental subgroup-matrix configurations Dawn lists. */
+interface AdapterInfoWithMatrices {
+  subgroupMinSize?: number;
+  subgroupMaxSize?: number;
+  subgroupMatrixConfigs?: { componentType: string; resultComponentType: string; M: number; N: number; K: number }[];
+}
 
 /** GPU memory held by the engine's buffers. */
 export interface GpuMemory {
@@ -26,6 +33,13 @@ const UNIFORM_BYTES = 256;
 export class Gpu {
   readonly limits: GPUSupportedLimits;
   readonly hasTimestamps: boolean;
+  /** the device has the 'subgroups' feature (decode kernels reduce with subgroupAdd). */
+  readonly hasSubgroups: boolean;
+  /** the one subgroup size of the adapter (null when it varies or is unknown). */
+  readonly subgroupSize: number | null;
+  /** tensor-core matmuls are available: subgroup matrices f16 x f16 -> f32 at 16x16x16, shader-f16, a fixed subgroup size. */
+  readonly hasFastMatmul: boolean;
+  private readonly scratchBuffers = new Map<string, GPUBuffer>();
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly freeUniforms: GPUBuffer[] = [];
@@ -37,6 +51,15 @@ export class Gpu {
   constructor(readonly device: GPUDevice) {
     this.limits = device.limits;
     this.hasTimestamps = device.features.has('timestamp-query');
+    this.hasSubgroups = device.features.has('subgroups');
+    const info = (device as GPUDevice & { adapterInfo?: AdapterInfoWithMatrices }).adapterInfo;
+    this.subgroupSize = info?.subgroupMinSize && info.subgroupMinSize === info.subgroupMaxSize ? info.subgroupMinSize : null;
+    this.hasFastMatmul =
+      this.hasSubgroups &&
+      this.subgroupSize !== null &&
+      device.features.has('shader-f16') &&
+      device.features.has('chromium-experimental-subgroup-matrix' as GPUFeatureName) &&
+      (info?.subgroupMatrixConfigs ?? []).some((c) => c.componentType === 'f16' && c.resultComponentType === 'f32' && c.M === 16 && c.N === 16 && c.K === 16);
     void device.lost.then((info) => {
       this.lostInfo = info;
     });
@@ -45,6 +68,21 @@ export class Gpu {
   /** Throws DeviceLostError once the device is gone, so callers fail with a clear message. */
   assertAlive(): void {
     if (this.lostInfo) throw new DeviceLostError(this.lostInfo.reason, this.lostInfo.message);
+  }
+
+  /**
+   * A scratch f32 buffer of at least `count` elements, one per name, grown as needed (kernels that
+   * need a small temporary, such as the fast matmul's row scales; dispatches in order may share it).
+   * Outgrown ones are kept (they are small), so no recorded command loses its buffer.
+   */
+  scratch(name: string, count: number): GPUBuffer {
+    const bytes = Math.max(16, Math.ceil((count * 4) / 16) * 16);
+    const cur = this.scratchBuffers.get(name);
+    if (cur && cur.size >= bytes) return cur;
+    // a smaller one stays alive: commands recorded but not yet submitted may still use it
+    const b = this.createBuffer({ label: `scratch ${name}`, size: bytes, usage: TENSOR_USAGE });
+    this.scratchBuffers.set(name, b);
+    return b;
   }
 
   /** Bytes of every live buffer made through this Gpu, and the most there ever were at once. */
@@ -74,12 +112,46 @@ export class Gpu {
     const bytes = count * 4;
     if (bytes > this.limits.maxStorageBufferBindingSize) throw new TensorTooLargeError(label, bytes, this.limits.maxStorageBufferBindingSize);
     if (data && data.length !== count) throw new RangeError(`${label}: data has ${data.length} elements, shape needs ${count}`);
-    const buffer = this.createBuffer({ label, size: Math.max(4, bytes), usage: TENSOR_USAGE, mappedAtCreation: Boolean(data) });
+    const buffer = this.createBuffer({ label, size: bufferBytes(shape, 'f32'), usage: TENSOR_USAGE, mappedAtCreation: Boolean(data) });
     if (data) {
       new Float32Array(buffer.getMappedRange(0, bytes)).set(data);
       buffer.unmap();
     }
     return { buffer, shape: [...shape], label };
+  }
+
+  /**
+   * Allocates a weight tensor in its stored dtype (f32, or bf16/f16 packed two per u32) and, when
+   * given, fills it with the raw little-endian bytes as stored in safetensors.
+   */
+  weight(shape: readonly number[], dtype: TensorDtype, label: string, bytes?: Uint8Array): Tensor {
+    this.assertAlive();
+    const count = numel(shape);
+    if (!Number.isInteger(count) || count < 0) throw new RangeError(`${label}: invalid shape [${shape.join(', ')}]`);
+    const used = count * elementBytes(dtype);
+    if (used > this.limits.maxStorageBufferBindingSize) throw new TensorTooLargeError(label, used, this.limits.maxStorageBufferBindingSize);
+    if (bytes && bytes.byteLength !== used) throw new RangeError(`${label}: ${bytes.byteLength} bytes given, [${shape.join(', ')}] ${dtype} needs ${used}`);
+    const buffer = this.createBuffer({ label, size: bufferBytes(shape, dtype), usage: TENSOR_USAGE, mappedAtCreation: Boolean(bytes) });
+    if (bytes) {
+      new Uint8Array(buffer.getMappedRange(0, Math.ceil(used / 4) * 4)).set(bytes);
+      buffer.unmap();
+    }
+    return { buffer, shape: [...shape], label, dtype };
+  }
+
+  /** Queues raw bytes into a weight tensor's buffer (queue-ordered with submits: a slot reused by a later layer). */
+  writeWeight(t: Tensor, bytes: Uint8Array, byteOffset = 0): void {
+    this.assertAlive();
+    const end = byteOffset + bytes.byteLength;
+    if (byteOffset % 4 !== 0 || end > t.buffer.size) throw new RangeError(`${t.label}: write of ${bytes.byteLength} bytes at ${byteOffset} does not fit ${t.buffer.size}`);
+    const whole = bytes.byteLength & ~3;
+    if (whole > 0) this.device.queue.writeBuffer(t.buffer, byteOffset, bytes.buffer, bytes.byteOffset, whole);
+    if (whole < bytes.byteLength) {
+      // writeBuffer takes multiples of 4 bytes: the last 2 bytes of an odd 16-bit count go padded
+      const tail = new Uint8Array(4);
+      tail.set(bytes.subarray(whole));
+      this.device.queue.writeBuffer(t.buffer, byteOffset + whole, tail);
+    }
   }
 
   /** Like tensor(), but inside an out-of-memory error scope: rejects with GpuOutOfMemoryError. */
@@ -118,8 +190,15 @@ export class Gpu {
   }
 
   async read(t: Tensor): Promise<Float32Array> {
+    if (t.dtype && t.dtype !== 'f32') throw new RangeError(`${t.label}: read() returns f32; use readRaw() for ${t.dtype}`);
     const bytes = numel(t.shape) * 4;
     return new Float32Array(await this.readBytes(t.buffer, bytes));
+  }
+
+  /** A tensor's bytes as stored (16-bit weights stay packed). */
+  async readRaw(t: Tensor): Promise<Uint8Array> {
+    const used = numel(t.shape) * elementBytes(t.dtype ?? 'f32');
+    return new Uint8Array(await this.readBytes(t.buffer, Math.ceil(used / 4) * 4)).subarray(0, used);
   }
 
   async readU32(buf: GPUBuffer, count: number): Promise<Uint32Array> {

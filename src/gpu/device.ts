@@ -25,7 +25,7 @@ export interface AcquiredDevice {
   lost: Promise<GPUDeviceLostInfo>;
 }
 
-const WANTED_FEATURES: GPUFeatureName[] = ['timestamp-query', 'subgroups', 'shader-f16'];
+const WANTED_FEATURES = ['timestamp-query', 'subgroups', 'shader-f16', 'chromium-experimental-subgroup-matrix'] as GPUFeatureName[];
 
 export async function acquireDevice(gpu: GPU | undefined, onUncapturedError?: (e: GPUError) => void): Promise<AcquiredDevice> {
   if (!gpu) {

@@ -16,12 +16,21 @@ function chooseVulkanDriver(): void {
 
 let gpuSingleton: GPU | undefined;
 
+/**
+ * Dawn toggles for the Node engine: allow_unsafe_apis and vulkan_enable_f16_on_nvidia expose
+ * shader-f16 and subgroup matrices (tensor cores) where the driver has them. COMPACT_DAWN_TOGGLES
+ * replaces the list (benchmarks compare e.g. disable_robustness).
+ */
+export function dawnToggles(): string {
+  return process.env.COMPACT_DAWN_TOGGLES ?? 'allow_unsafe_apis,vulkan_enable_f16_on_nvidia';
+}
+
 /** Creates (once per process) the `navigator.gpu` equivalent for Node. */
 export async function nodeGpu(): Promise<GPU> {
   if (gpuSingleton) return gpuSingleton;
   chooseVulkanDriver();
   const webgpu = await import('webgpu');
   Object.assign(globalThis, webgpu.globals);
-  gpuSingleton = webgpu.create([]) as GPU;
+  gpuSingleton = webgpu.create([`enable-dawn-features=${dawnToggles()}`]) as GPU;
   return gpuSingleton;
 }

@@ -13,6 +13,8 @@ export interface FolderFile {
 /** A gathered model folder: its label (the dropped folder's name) and its files. */
 export interface PickedFolder {
   label: string;
+  /** The dropped or picked folder's name; null for loose files (then `label` is a fallback). */
+  folder: string | null;
   files: FolderFile[];
 }
 
@@ -25,7 +27,7 @@ export function relativeToFolder(pairs: FolderFile[], fallbackLabel: string): Pi
   const files = pairs
     .map((p, i) => ({ path: shared ? split[i].slice(1).join('/') : split[i].join('/'), file: p.file }))
     .filter((p) => !p.path.split('/').some((seg) => seg.startsWith('.')));
-  return { label: shared && top ? top : fallbackLabel, files };
+  return { label: shared && top ? top : fallbackLabel, folder: shared && top ? top : null, files };
 }
 
 /** From <input type=file webkitdirectory> (webkitRelativePath set) or a multi-file picker. */

@@ -18,10 +18,9 @@ export interface Checkpoint {
   shardNames: string[];
   /** sum of tensor data bytes (what HF's index calls metadata.total_size). */
   totalBytes: number;
-  /** the raw bytes of one tensor, as stored (little-endian, source dtype). */
-  readTensorBytes(name: string): Promise<Uint8Array>;
-  /** bytes [start, end) of one tensor (offsets within the tensor): row ranges of tensors too big to read at once. */
-  readTensorRange(name: string, start: number, end: number): Promise<Uint8Array>;
+  /** the raw bytes of one tensor, as stored (little-endian, source dtype); `range` picks bytes
+   *  [start, end) of the tensor's data (row ranges of tables too large to read at once). */
+  readTensorBytes(name: string, range?: { start: number; end: number }): Promise<Uint8Array>;
 }
 
 export async function openCheckpoint(files: ModelFiles): Promise<Checkpoint> {
@@ -51,8 +50,7 @@ export async function openCheckpoint(files: ModelFiles): Promise<Checkpoint> {
     entries,
     shardNames,
     totalBytes,
-    readTensorBytes: (name) => readTensor(files, entries, name),
-    readTensorRange: (name, start, end) => readTensor(files, entries, name, start, end),
+    readTensorBytes: (name, range) => readTensor(files, entries, name, range),
   };
 }
 
@@ -105,24 +103,22 @@ function checkIndex(map: Record<string, string>, entries: Map<string, TensorEntr
   }
 }
 
-async function readTensor(files: ModelFiles, entries: Map<string, TensorEntry>, name: string, start?: number, end?: number): Promise<Uint8Array> {
+async function readTensor(files: ModelFiles, entries: Map<string, TensorEntry>, name: string, range?: { start: number; end: number }): Promise<Uint8Array> {
   const entry = entries.get(name);
   if (!entry) {
     throw new ModelFileError(files.label, `the checkpoint has no tensor "${name}"`, 'Check that the weights match config.json');
   }
-  const size = entry.end - entry.begin;
-  const from = start ?? 0;
-  const to = end ?? size;
-  if (!(Number.isSafeInteger(from) && Number.isSafeInteger(to) && from >= 0 && from <= to && to <= size)) {
-    throw new RangeError(`internal: bytes [${from}, ${to}) of tensor "${name}" (${size} bytes)`);
-  }
   const src = files.get(entry.file);
   if (!src) throw missingShard(entry.file);
-  const bytes = await src.read(entry.begin + from, entry.begin + to);
-  if (bytes.length !== to - from) {
+  const size = entry.end - entry.begin;
+  const start = range?.start ?? 0;
+  const end = range?.end ?? size;
+  if (!(start >= 0 && start <= end && end <= size)) throw new RangeError(`tensor "${name}": byte range [${start}, ${end}) outside its ${size} bytes`);
+  const bytes = await src.read(entry.begin + start, entry.begin + end);
+  if (bytes.length !== end - start) {
     throw new ModelFileError(
       entry.file,
-      `reading tensor "${name}" returned ${bytes.length} of ${to - from} bytes`,
+      `reading tensor "${name}" returned ${bytes.length} of ${end - start} bytes`,
       'The file changed or is truncated: download the shard again',
     );
   }

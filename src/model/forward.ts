@@ -1,20 +1,41 @@
 // The forward pass, one function per block, reading like the math.
 // T tokens = B independent windows of S positions (positions restart at 0 in each).
+// Blocks take their layer's weights explicitly: pass.ts runs them layer by layer over many
+// batches from any weight source; recordForward runs a resident model's whole stack at once.
 import type { Gpu, Recorder } from '../gpu/context';
 import type { Tensor } from '../gpu/tensor';
 import { addInPlace, attention, embedding, gatedActivation, matmul, rmsNorm, rope } from '../gpu/ops';
+import type { Precision } from '../gpu/ops/matmul';
 import type { ModelSpec, RopeTable } from './spec-types';
-import type { LayerWeights, ModelWeights } from './load';
+import type { LayerWeights, ModelWeights, VocabChunk } from './load';
+import type { WeightSource } from './weight-source';
 
 export interface LoadedModel {
   spec: ModelSpec;
-  weights: ModelWeights;
+  /** where the weights come from: resident on the GPU, or streamed layer by layer. */
+  source: WeightSource;
   /** current FFN width (I, or I' for a pruned model) and vocabulary size (V or V'). */
   intermediate: number;
   vocabSize: number;
   /** rope inverse frequencies on the GPU: [E/2] each. */
   invFreqFull: Tensor;
   invFreqSliding: Tensor;
+  /** matmul precision of the projections: exact f32 (default) or fast (tensor cores where offered). */
+  precision?: Precision;
+}
+
+/** The model's weights when they are all on the GPU; paths that need that (KV-cache decoding) call this. */
+export function residentWeights(m: LoadedModel, what: string): ModelWeights {
+  if (!m.source.resident) throw new NotResidentError(what);
+  return m.source.resident;
+}
+
+/** A path that needs the whole model on the GPU was asked of a streamed model. */
+export class NotResidentError extends Error {
+  constructor(readonly what: string) {
+    super(`${what} needs the whole model on the GPU, but it runs streamed layer by layer under the GPU memory budget: raise the budget (--gpu-memory, or the studio's GPU memory setting) to run it`);
+    this.name = 'NotResidentError';
+  }
 }
 
 export function uploadRope(gpu: Gpu, r: RopeTable, label: string): Tensor {
@@ -61,20 +82,40 @@ export function destroyScratch(gpu: Gpu, s: Scratch): void {
   gpu.destroy(s.ids);
 }
 
-/** A view of a tensor with another shape over the same buffer (same element count). */
+/** A view of a tensor with another shape over the same buffer (at most its element count). */
 export function view(t: Tensor, shape: number[]): Tensor {
-  return { buffer: t.buffer, shape, label: t.label };
+  return { buffer: t.buffer, shape, label: t.label, dtype: t.dtype };
+}
+
+/** The temporaries of `shared` (sized for >= T tokens) as a scratch for one batch with its own ids and x. */
+export function batchScratch(shared: Scratch, T: number, ids: GPUBuffer, x: Tensor): Scratch {
+  const rows = (t: Tensor) => view(t, [T, t.shape[1]]);
+  return {
+    T,
+    x,
+    ids,
+    xn: rows(shared.xn),
+    q: rows(shared.q),
+    k: rows(shared.k),
+    v: rows(shared.v),
+    attn: rows(shared.attn),
+    o: rows(shared.o),
+    gate: rows(shared.gate),
+    up: rows(shared.up),
+    h: rows(shared.h),
+  };
 }
 
 export interface ForwardHooks {
-  /** called with h = act(gate x) * (up x), [T, I], for every layer, inside the same recorder. */
-  onFfnIntermediate?: (layer: number, h: Tensor, rec: Recorder) => void;
+  /** called with h = act(gate x) * (up x), [T, I], for every layer and batch, inside the same recorder. */
+  onFfnIntermediate?: (layer: number, h: Tensor, rec: Recorder, batch: number) => void;
   /** called with the residual stream x [T, D] after layer `layer` (-1: after the embedding, the input of layer 0). */
-  onLayerOutput?: (layer: number, x: Tensor, rec: Recorder) => void;
+  onLayerOutput?: (layer: number, x: Tensor, rec: Recorder, batch: number) => void;
 }
 
-function embed(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch): void {
-  for (const c of m.weights.embed) embedding(gpu, rec, c.table, s.ids, s.x, { scale: m.spec.embedScale, rowOffset: c.rowOffset });
+/** x[t] = row ids[t] of one embedding chunk (rows outside it are left for the other chunks). */
+export function recordEmbedChunk(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, c: VocabChunk): void {
+  embedding(gpu, rec, c.table, s.ids, s.x, { scale: m.spec.embedScale, rowOffset: c.rowOffset });
 }
 
 /**
@@ -105,9 +146,9 @@ function attentionBlock(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, l: 
   const { heads: H, kvHeads: K, headDim: E, rmsEps: eps, normPlusOne: plusOne } = spec;
   const T = s.T;
   rmsNorm(gpu, rec, s.x, w.attnNorm!, s.xn, { eps, plusOne });
-  matmul(gpu, rec, s.xn, w.q!, s.q, { bias: w.qBias });
-  matmul(gpu, rec, s.xn, w.k!, s.k, { bias: w.kBias });
-  matmul(gpu, rec, s.xn, w.v!, s.v, { bias: w.vBias });
+  matmul(gpu, rec, s.xn, w.q!, s.q, { bias: w.qBias, precision: m.precision });
+  matmul(gpu, rec, s.xn, w.k!, s.k, { bias: w.kBias, precision: m.precision });
+  matmul(gpu, rec, s.xn, w.v!, s.v, { bias: w.vBias, precision: m.precision });
   if (spec.qkNorm) {
     // per-head RMSNorm: view [T, H*E] as [T*H, E]; q and k normalised in place via attn/o scratch
     rmsNorm(gpu, rec, view(s.q, [T * H, E]), w.qNorm!, view(s.attn, [T * H, E]), { eps, plusOne });
@@ -141,21 +182,21 @@ function attentionBlock(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, l: 
     softcap: spec.attnSoftcap,
     slidingWindow: sliding ? spec.slidingWindow : null,
   });
-  matmul(gpu, rec, s.attn, w.o!, s.o, { bias: w.oBias });
+  matmul(gpu, rec, s.attn, w.o!, s.o, { bias: w.oBias, precision: m.precision });
   if (spec.sandwichNorms) {
     rmsNorm(gpu, rec, s.o, w.postAttnNorm!, s.xn, { eps, plusOne });
     addInPlace(gpu, rec, s.x, s.xn);
   } else addInPlace(gpu, rec, s.x, s.o);
 }
 
-function ffnBlock(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, l: number, w: LayerWeights, hooks?: ForwardHooks): void {
+function ffnBlock(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, l: number, w: LayerWeights, hooks: ForwardHooks | undefined, batch: number): void {
   const { rmsEps: eps, normPlusOne: plusOne } = m.spec;
   rmsNorm(gpu, rec, s.x, w.preFfnNorm!, s.xn, { eps, plusOne });
-  matmul(gpu, rec, s.xn, w.gate!, s.gate, { bias: w.gateBias });
-  matmul(gpu, rec, s.xn, w.up!, s.up, { bias: w.upBias });
+  matmul(gpu, rec, s.xn, w.gate!, s.gate, { bias: w.gateBias, precision: m.precision });
+  matmul(gpu, rec, s.xn, w.up!, s.up, { bias: w.upBias, precision: m.precision });
   gatedActivation(gpu, rec, s.gate, s.up, s.h, m.spec.activation);
-  hooks?.onFfnIntermediate?.(l, s.h, rec);
-  matmul(gpu, rec, s.h, w.down!, s.o, { bias: w.downBias });
+  hooks?.onFfnIntermediate?.(l, s.h, rec, batch);
+  matmul(gpu, rec, s.h, w.down!, s.o, { bias: w.downBias, precision: m.precision });
   if (m.spec.sandwichNorms) {
     rmsNorm(gpu, rec, s.o, w.postFfnNorm!, s.xn, { eps, plusOne });
     addInPlace(gpu, rec, s.x, s.xn);
@@ -166,10 +207,22 @@ function copyTensor(rec: Recorder, src: Tensor, dst: Tensor, count: number): voi
   rec.encoder.copyBufferToBuffer(src.buffer, 0, dst.buffer, 0, count * 4);
 }
 
+/** One decoder layer (attention, then FFN) over the tokens of s. */
+export function recordLayer(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, l: number, w: LayerWeights, seqLen: number, hooks?: ForwardHooks, batch = 0, cache?: KvCache): void {
+  attentionBlock(gpu, rec, m, s, l, w, seqLen, cache);
+  ffnBlock(gpu, rec, m, s, l, w, hooks, batch);
+  hooks?.onLayerOutput?.(l, s.x, rec, batch);
+}
+
+export function recordFinalNorm(gpu: Gpu, rec: Recorder, m: LoadedModel, finalNorm: Tensor, x: Tensor, out: Tensor): void {
+  rmsNorm(gpu, rec, x, finalNorm, out, { eps: m.spec.rmsEps, plusOne: m.spec.normPlusOne });
+}
+
 /**
- * Records the whole stack for the ids already in s.ids; leaves the final-normed hidden
- * states in s.xn ([T, D]) unless finalNorm is false (calibration needs no LM head).
+ * Records a RESIDENT model's whole stack for the ids already in s.ids (decoding, latency,
+ * full logits); leaves the final-normed hidden states in s.xn ([T, D]) unless finalNorm is false.
  * With a KV cache (one sequence), the tokens sit at positions cache.pos.. and attend to the cache.
+ * Passes over many windows, resident or streamed, go through pass.ts.
  */
 export function recordForward(
   gpu: Gpu,
@@ -181,23 +234,19 @@ export function recordForward(
   finalNorm = true,
   cache?: KvCache,
 ): void {
+  const weights = residentWeights(m, 'this forward pass');
   if (cache && s.T !== seqLen) throw new Error(`forward with a KV cache runs one sequence: T=${s.T} must equal the window ${seqLen}`);
   if (s.T % seqLen !== 0) throw new Error(`forward: T=${s.T} is not a multiple of the window length ${seqLen}`);
-  embed(gpu, rec, m, s);
-  hooks?.onLayerOutput?.(-1, s.x, rec);
-  for (let l = 0; l < m.spec.layers; l++) {
-    const w = m.weights.layers[l];
-    attentionBlock(gpu, rec, m, s, l, w, seqLen, cache);
-    ffnBlock(gpu, rec, m, s, l, w, hooks);
-    hooks?.onLayerOutput?.(l, s.x, rec);
-  }
-  if (finalNorm) rmsNorm(gpu, rec, s.x, m.weights.finalNorm, s.xn, { eps: m.spec.rmsEps, plusOne: m.spec.normPlusOne });
+  for (const c of weights.embed) recordEmbedChunk(gpu, rec, m, s, c);
+  hooks?.onLayerOutput?.(-1, s.x, rec, 0);
+  for (let l = 0; l < m.spec.layers; l++) recordLayer(gpu, rec, m, s, l, weights.layers[l], seqLen, hooks, 0, cache);
+  if (finalNorm) recordFinalNorm(gpu, rec, m, weights.finalNorm, s.x, s.xn);
 }
 
-/** logits[r, :] for hidden rows [T0, T0+Tc) of s.xn into `logits` [Tc, V] (vocab-split LM head). */
+/** logits[r, :] for hidden rows [T0, T0+Tc) of s.xn into `logits` [Tc, V] (resident, vocab-split LM head). */
 export function recordLogits(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, T0: number, hiddenChunk: Tensor, logits: Tensor): void {
   const Tc = hiddenChunk.shape[0];
   const D = m.spec.hidden;
   rec.encoder.copyBufferToBuffer(s.xn.buffer, T0 * D * 4, hiddenChunk.buffer, 0, Tc * D * 4);
-  for (const c of m.weights.lmHead) matmul(gpu, rec, hiddenChunk, c.table, logits, { outColOffset: c.rowOffset });
+  for (const c of residentWeights(m, 'full logits').lmHead) matmul(gpu, rec, hiddenChunk, c.table, logits, { outColOffset: c.rowOffset });
 }

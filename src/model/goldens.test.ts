@@ -35,22 +35,36 @@ describe('forward pass vs transformers goldens', () => {
   });
   // The split path for vocabulary tables larger than one storage binding, forced with
   // 100-row chunks (V = 256 -> 3 chunks): untied (llama-bias-sharded) and tied (qwen2-bf16).
-  const cases: [string, number | undefined][] = [
-    ...FOLDERS.map((f): [string, number | undefined] => [f, undefined]),
-    ['llama-bias-sharded', 100],
-    ['qwen2-bf16', 100],
+  // Streamed: one layer at a time from the files through two slots, vocabulary in 100-row chunks
+  // (every family): the same kernels in the same order, so the logits equal the resident ones.
+  const cases: [string, number | undefined, 'resident' | 'streamed'][] = [
+    ...FOLDERS.map((f): [string, number | undefined, 'resident'] => [f, undefined, 'resident']),
+    ['llama-bias-sharded', 100, 'resident'],
+    ['qwen2-bf16', 100, 'resident'],
+    ...FOLDERS.map((f): [string, number, 'streamed'] => [f, 100, 'streamed']),
   ];
-  for (const [name, chunkRows] of cases) {
-    it(chunkRows ? `${name} with vocabulary split into ${chunkRows}-row chunks` : name, async () => {
+  const residentLogits = new Map<string, Float32Array>();
+  for (const [name, chunkRows, mode] of cases) {
+    it(mode === 'streamed' ? `${name} streamed layer by layer (100-row vocabulary chunks)` : chunkRows ? `${name} with vocabulary split into ${chunkRows}-row chunks` : name, async () => {
       const { device } = await testDevice();
       const gpu = new Gpu(device);
       const golden = JSON.parse(readFileSync(join(ROOT, name, 'golden.json'), 'utf8')) as Golden;
-      const { model } = await openModel(gpu, await openNodeFolder(join(ROOT, name)), undefined, { maxVocabRowsPerChunk: chunkRows });
-      if (chunkRows) expect(model.weights.embed.length).toBe(3);
+      const { model } = await openModel(gpu, await openNodeFolder(join(ROOT, name)), undefined, { maxVocabRowsPerChunk: chunkRows, mode });
+      if (chunkRows && mode === 'resident') expect(model.source.resident!.embed.length).toBe(3);
+      if (mode === 'streamed') expect(model.source.resident).toBeNull();
       const B = golden.input_ids.length;
       const S = golden.input_ids[0].length;
       const V = golden.vocab;
       const logits = await forwardLogits(gpu, model, Uint32Array.from(golden.input_ids.flat()), S);
+      model.source.dispose();
+      if (mode === 'resident' && !chunkRows) residentLogits.set(name, logits);
+      if (mode === 'streamed') {
+        const resident = residentLogits.get(name)!;
+        let d = 0;
+        for (let i = 0; i < logits.length; i++) d = Math.max(d, Math.abs(logits[i] - resident[i]));
+        console.log(`${name} streamed vs resident: max |logit diff| ${d}`);
+        expect(d).toBe(0);
+      }
       let maxDiff = 0;
       let nllSum = 0;
       for (let b = 0; b < B; b++) {
@@ -63,7 +77,7 @@ describe('forward pass vs transformers goldens', () => {
       }
       const meanNll = nllSum / (B * (S - 1));
       const nllDiff = Math.abs(meanNll - golden.mean_nll);
-      console.log(`${name}${chunkRows ? ' (split)' : ''}: max |logit diff| ${maxDiff.toExponential(2)}  |mean NLL diff| ${nllDiff.toExponential(2)}`);
+      console.log(`${name}${mode === 'streamed' ? ' (streamed)' : chunkRows ? ' (split)' : ''}: max |logit diff| ${maxDiff.toExponential(2)}  |mean NLL diff| ${nllDiff.toExponential(2)}`);
       expect(maxDiff).toBeLessThanOrEqual(1e-3);
       expect(nllDiff).toBeLessThanOrEqual(1e-4);
     });

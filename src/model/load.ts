@@ -1,15 +1,17 @@
-// Streams a checkpoint's tensors onto the GPU as f32, tensor by tensor, through the
-// per-family weight table. Vocabulary tables larger than one storage binding are
-// split into row chunks (principle 4).
+// Uploads a checkpoint's weights to the GPU in their stored dtype, tensor by tensor, through the
+// per-family weight table. Matrices (embedding, LM head, projections) stay F32/BF16/F16 as stored
+// (16-bit ones packed two per u32, unpacked in the kernels); norms and biases are decoded to f32
+// on the CPU (they are vectors). Vocabulary tables larger than one storage binding are split into
+// row chunks, each read from its own byte range of the file (principle 4).
 import type { Gpu } from '../gpu/context';
-import type { Tensor } from '../gpu/tensor';
-import { convertToF32 } from '../gpu/ops';
+import { bufferBytes, type Tensor, type TensorDtype } from '../gpu/tensor';
 import { GpuOutOfMemoryError } from '../gpu/errors';
 import type { Checkpoint } from '../io/checkpoint';
-import { checkSupportedDtype } from '../io/safetensors';
+import { decodeToF32 } from '../io/dtype-decode';
+import { checkSupportedDtype, type TensorEntry } from '../io/safetensors';
+import type { ProgressFn } from '../io/progress';
 import type { ModelSpec } from './spec-types';
 import { weightTable, type WeightRef, type WeightRole } from './weights';
-import type { ProgressFn } from '../io/progress';
 
 /** Rows [rowOffset, rowOffset + rows) of a [V, D] table. */
 export interface VocabChunk {
@@ -29,10 +31,24 @@ export interface ModelWeights {
   layers: LayerWeights[];
 }
 
-/** Largest row count of a [rows, D] f32 table that fits one storage binding. */
-export function maxRowsPerChunk(gpu: Gpu, D: number): number {
+/** Roles read by the matmul / embedding kernels, kept in their stored dtype on the GPU. */
+const MATRIX_ROLES: ReadonlySet<WeightRole> = new Set<WeightRole>(['embed', 'lmHead', 'q', 'k', 'v', 'o', 'gate', 'up', 'down']);
+
+/** The dtype a table entry has on the GPU: matrices as stored, vectors (norms, biases) f32. */
+export function gpuDtype(role: WeightRole, stored: TensorEntry['dtype']): TensorDtype {
+  if (!MATRIX_ROLES.has(role)) return 'f32';
+  return stored === 'BF16' ? 'bf16' : stored === 'F16' ? 'f16' : 'f32';
+}
+
+/** GPU bytes of one table entry (padded as the allocator pads). */
+export function gpuTensorBytes(ref: Pick<WeightRef, 'role' | 'shape'>, stored: TensorEntry['dtype']): number {
+  return bufferBytes(ref.shape, gpuDtype(ref.role, stored));
+}
+
+/** Largest row count of a [rows, D] table of `elemBytes` elements that fits one storage binding. */
+export function maxRowsPerChunk(gpu: Gpu, D: number, elemBytes: number): number {
   const limit = Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
-  return Math.max(1, Math.floor(limit / (D * 4)));
+  return Math.max(1, Math.floor(limit / (D * elemBytes)));
 }
 
 export function chunkRows(total: number, maxRows: number): { rowOffset: number; rows: number }[] {
@@ -41,51 +57,48 @@ export function chunkRows(total: number, maxRows: number): { rowOffset: number; 
   return out;
 }
 
-/** Uploads raw little-endian bytes and converts them to an f32 tensor of `shape`. */
-export function uploadAsF32(gpu: Gpu, bytes: Uint8Array, dtype: 'F32' | 'F16' | 'BF16', shape: number[], label: string): Tensor {
-  const count = shape.reduce((a, b) => a * b, 1);
-  if (dtype === 'F32') {
-    const data = new Float32Array(count);
-    new Uint8Array(data.buffer).set(bytes.subarray(0, count * 4));
-    return gpu.tensor(shape, label, data);
-  }
-  const padded = (bytes.byteLength + 3) & ~3;
-  const raw = gpu.createBuffer({ label: `${label}.raw`, size: Math.max(4, padded), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-  if (padded === bytes.byteLength) gpu.device.queue.writeBuffer(raw, 0, bytes as Uint8Array<ArrayBuffer>);
-  else {
-    const tmp = new Uint8Array(padded);
-    tmp.set(bytes);
-    gpu.device.queue.writeBuffer(raw, 0, tmp);
-  }
-  const out = gpu.tensor(shape, label);
-  const rec = gpu.recorder(`convert ${label}`);
-  convertToF32(gpu, rec, raw, dtype, count, out);
-  rec.submit();
-  gpu.destroy(raw);
-  return out;
+/** One table entry's raw bytes (as stored) -> its GPU tensor (vectors decoded to f32 here). */
+export function uploadTensor(gpu: Gpu, role: WeightRole, stored: TensorEntry['dtype'], shape: readonly number[], bytes: Uint8Array, label: string): Tensor {
+  const dtype = gpuDtype(role, stored);
+  if (dtype !== 'f32' || stored === 'F32') return gpu.weight(shape, dtype, label, bytes);
+  return gpu.tensor([...shape], label, decodeToF32(bytes, stored));
 }
 
-async function uploadVocabTable(gpu: Gpu, ckpt: Checkpoint, ref: WeightRef, maxRows?: number): Promise<VocabChunk[]> {
-  const entry = ckpt.entries.get(ref.name)!;
+/** Writes one table entry's raw bytes into an existing tensor of its GPU dtype (streamed slots). */
+export function writeTensor(gpu: Gpu, t: Tensor, role: WeightRole, stored: TensorEntry['dtype'], bytes: Uint8Array): void {
+  const dtype = gpuDtype(role, stored);
+  if (dtype !== 'f32' || stored === 'F32') gpu.writeWeight(t, bytes);
+  else gpu.upload(t, decodeToF32(bytes, stored));
+}
+
+/** Row chunks of a vocabulary table: by the binding limit, or `maxRows` (tests force the split path). */
+export function vocabChunkPlan(gpu: Gpu, ref: WeightRef, stored: TensorEntry['dtype'], maxRows?: number): { rowOffset: number; rows: number }[] {
   const [V, D] = ref.shape;
-  const bytes = await ckpt.readTensorBytes(ref.name);
-  const rowBytes = (bytes.byteLength / V) | 0;
-  return chunkRows(V, Math.min(maxRows ?? Infinity, maxRowsPerChunk(gpu, D))).map(({ rowOffset, rows }) => ({
-    rowOffset,
-    rows,
-    table: uploadAsF32(gpu, bytes.subarray(rowOffset * rowBytes, (rowOffset + rows) * rowBytes), entry.dtype as 'F32', [rows, D], `${ref.name}[${rowOffset}:]`),
-  }));
+  const elem = gpuDtype(ref.role, stored) === 'f32' ? 4 : 2;
+  return chunkRows(V, Math.min(maxRows ?? Infinity, maxRowsPerChunk(gpu, D, elem)));
 }
 
 export interface UploadOptions {
-  /** cap on rows per vocabulary chunk (tests force the split path on small models). */
+  /** cap on rows per vocabulary chunk (tests force the split path on small models; streaming sizes its slots). */
   maxVocabRowsPerChunk?: number;
+}
+
+async function uploadVocabTable(gpu: Gpu, ckpt: Checkpoint, ref: WeightRef, opts: UploadOptions): Promise<VocabChunk[]> {
+  const entry = ckpt.entries.get(ref.name)!;
+  const rowBytes = (entry.end - entry.begin) / ref.shape[0];
+  const out: VocabChunk[] = [];
+  for (const { rowOffset, rows } of vocabChunkPlan(gpu, ref, entry.dtype, opts.maxVocabRowsPerChunk)) {
+    // each chunk from its own byte range: a table larger than 2 GiB is never read at once
+    const bytes = await ckpt.readTensorBytes(ref.name, { start: rowOffset * rowBytes, end: (rowOffset + rows) * rowBytes });
+    out.push({ rowOffset, rows, table: uploadTensor(gpu, ref.role, entry.dtype, [rows, ref.shape[1]], bytes, `${ref.name}[${rowOffset}:]`) });
+  }
+  return out;
 }
 
 export async function uploadWeights(gpu: Gpu, spec: ModelSpec, ckpt: Checkpoint, onProgress?: ProgressFn, opts: UploadOptions = {}): Promise<ModelWeights> {
   const refs = weightTable(spec, new Set(ckpt.entries.keys()));
   // One out-of-memory scope over the whole upload: a model that does not fit fails with a
-  // clear error (weights are f32 on the GPU: 4 bytes per parameter), not an uncaptured one.
+  // clear error, not an uncaptured one.
   gpu.device.pushErrorScope('out-of-memory');
   let weights: ModelWeights | undefined;
   try {
@@ -93,9 +106,9 @@ export async function uploadWeights(gpu: Gpu, spec: ModelSpec, ckpt: Checkpoint,
   } finally {
     const error = await gpu.device.popErrorScope();
     if (error) {
-      const f32Bytes = refs.reduce((a, r) => a + r.shape.reduce((x, y) => x * y, 1) * 4, 0);
+      const bytes = refs.reduce((a, r) => a + gpuTensorBytes(r, ckpt.entries.get(r.name)!.dtype), 0);
       if (weights) destroyWeights(gpu, weights);
-      throw new GpuOutOfMemoryError('loading the model', f32Bytes, `${error.message}; weights take ${(f32Bytes / 2 ** 30).toFixed(2)} GiB as f32: use a GPU with more memory`);
+      throw new GpuOutOfMemoryError('loading the model', bytes, `${error.message}; the weights take ${(bytes / 2 ** 30).toFixed(2)} GiB on the GPU: set a GPU memory budget below what the GPU has, so the model runs streamed layer by layer`);
     }
   }
   return weights;
@@ -111,11 +124,10 @@ async function uploadTensors(gpu: Gpu, spec: ModelSpec, ckpt: Checkpoint, refs: 
   for (const ref of refs) {
     const entry = ckpt.entries.get(ref.name)!;
     checkSupportedDtype(entry);
-    if (ref.role === 'embed') embed = await uploadVocabTable(gpu, ckpt, ref, opts.maxVocabRowsPerChunk);
-    else if (ref.role === 'lmHead') lmHead = await uploadVocabTable(gpu, ckpt, ref, opts.maxVocabRowsPerChunk);
+    if (ref.role === 'embed') embed = await uploadVocabTable(gpu, ckpt, ref, opts);
+    else if (ref.role === 'lmHead') lmHead = await uploadVocabTable(gpu, ckpt, ref, opts);
     else {
-      const bytes = await ckpt.readTensorBytes(ref.name);
-      const t = uploadAsF32(gpu, bytes, entry.dtype as 'F32', ref.shape, ref.name);
+      const t = uploadTensor(gpu, ref.role, entry.dtype, ref.shape, await ckpt.readTensorBytes(ref.name), ref.name);
       if (ref.role === 'finalNorm') finalNorm = t;
       else layers[ref.layer!][ref.role as LayerRole] = t;
     }

@@ -1,12 +1,12 @@
-// Calibration on the GPU: run the stack over calibration windows and reduce the FFN
+// Calibration on the GPU (resident or streamed, model/pass.ts): run the stack over calibration windows and reduce the FFN
 // intermediate h = act(gate x) * (up x) per layer into two [I] sums:
 //   sum_t w_t * h_{t,j}^2 (COMPACT's common act^2: w_t = 1 when token t is kept) and
 //   sum_t h_{t,j}^2 (act^2). Only these 2 x L x I floats ever come back.
 import type { Gpu } from '../gpu/context';
 import type { Tensor } from '../gpu/tensor';
 import { ffnStats } from '../gpu/ops';
-import { createScratch, destroyScratch, recordForward, type LoadedModel } from '../model/forward';
-import { activationBudget, batchWindows } from '../eval/perplexity';
+import type { LoadedModel } from '../model/forward';
+import { createPassBuffers, destroyPassBuffers, passShape, runDecoder, type PassShape } from '../model/pass';
 import type { ProgressFn } from '../io/progress';
 
 export class CalibrationTextError extends Error {
@@ -43,12 +43,18 @@ export function tokenCounts(ids: ArrayLike<number>, vocabSize: number): Uint32Ar
   return counts;
 }
 
-/** Windows per calibration batch: as many as fit, dividing the sample count, so no batch
- *  carries padding windows (they would enter act2 and the layer statistics). */
-export function calibrationBatch(gpu: Gpu, m: LoadedModel, cal: CalibrationWindows): number {
-  let B = Math.min(cal.samples, batchWindows(m, cal.seqLen, activationBudget(gpu)));
+/**
+ * Batch and group sizes for calibration within `activationBytes`: the batch size divides the
+ * sample count, so no batch carries padding windows (they would enter act2 and the layer
+ * statistics).
+ */
+export function calibrationShape(gpu: Gpu, m: LoadedModel, cal: CalibrationWindows, activationBytes: number): PassShape {
+  // per-layer sums (2 x L x I) and a kept-token weight per token beside the activations
+  const sums = 8 * m.spec.layers * m.intermediate;
+  const shape = passShape(gpu, m, cal.seqLen, cal.samples, activationBytes - sums, 4);
+  let B = Math.min(cal.samples, shape.batchWindows);
   while (cal.samples % B !== 0) B--;
-  return B;
+  return { batchWindows: B, groupBatches: Math.min(shape.groupBatches, cal.samples / B) };
 }
 
 export interface ActivationScores {
@@ -56,6 +62,12 @@ export interface ActivationScores {
   commonAct2: Float64Array[];
   /** per layer [I]: sum of h^2 over all positions. */
   act2: Float64Array[];
+}
+
+export interface CalibrationPassOptions {
+  /** GPU bytes for activations (the placement's share of the budget). */
+  activationBytes: number;
+  onProgress?: ProgressFn;
 }
 
 /**
@@ -66,39 +78,40 @@ export async function activationScores(
   m: LoadedModel,
   cal: CalibrationWindows,
   keptMask: Uint8Array | null,
-  onProgress?: ProgressFn,
+  opts: CalibrationPassOptions,
 ): Promise<ActivationScores> {
   const S = cal.seqLen;
-  const B = calibrationBatch(gpu, m, cal);
+  const { batchWindows: B, groupBatches: G } = calibrationShape(gpu, m, cal, opts.activationBytes);
   const T = B * S;
   const I = m.intermediate;
   const L = m.spec.layers;
-  const s = createScratch(gpu, m, T);
-  const weight = gpu.tensor([T], 'kept-token weight');
+  const p = createPassBuffers(gpu, m, T, G);
+  const weights = p.batches.map((_, b) => gpu.tensor([T], `kept-token weight ${b}`));
   const sumW: Tensor[] = Array.from({ length: L }, (_, l) => gpu.tensor([I], `common act2 L${l}`));
   const sumA: Tensor[] = Array.from({ length: L }, (_, l) => gpu.tensor([I], `act2 L${l}`));
+  const total = cal.samples * S;
   try {
-    for (let w0 = 0; w0 < cal.samples; w0 += B) {
-      const nw = B;
-      const ids = cal.ids.slice(w0 * S, (w0 + nw) * S);
-      const wts = new Float32Array(T); // weighting by the INPUT token at t (our documented default)
-      for (let t = 0; t < T; t++) wts[t] = keptMask === null || keptMask[ids[t]] ? 1 : 0;
-      gpu.device.queue.writeBuffer(s.ids, 0, ids);
-      gpu.upload(weight, wts);
-      const rec = gpu.recorder('calibration batch');
-      recordForward(gpu, rec, m, s, S, {
-        onFfnIntermediate: (l, h, r) => ffnStats(gpu, r, h, weight, sumW[l], sumA[l]),
-      }, false);
-      rec.submit();
+    for (let w0 = 0; w0 < cal.samples; w0 += B * G) {
+      const count = Math.min(G, (cal.samples - w0) / B);
+      for (let b = 0; b < count; b++) {
+        const ids = cal.ids.slice((w0 + b * B) * S, (w0 + (b + 1) * B) * S);
+        const wts = new Float32Array(T); // weighting by the INPUT token at t (our documented default)
+        for (let t = 0; t < T; t++) wts[t] = keptMask === null || keptMask[ids[t]] ? 1 : 0;
+        gpu.device.queue.writeBuffer(p.batches[b].ids, 0, ids);
+        gpu.upload(weights[b], wts);
+      }
+      await runDecoder(gpu, m, p, count, S, {
+        hooks: { onFfnIntermediate: (l, h, r, b) => ffnStats(gpu, r, h, weights[b], sumW[l], sumA[l]) },
+        onLayer: (l) => opts.onProgress?.({ phase: 'calibrate', done: w0 * S + ((l + 1) / L) * count * T, total, unit: 'tokens' }),
+      });
       await gpu.device.queue.onSubmittedWorkDone();
-      onProgress?.({ phase: 'calibrate', done: (w0 + nw) * S, total: cal.samples * S, unit: 'tokens' });
+      opts.onProgress?.({ phase: 'calibrate', done: (w0 + count * B) * S, total, unit: 'tokens' });
     }
     const commonAct2 = await Promise.all(sumW.map(async (t) => Float64Array.from(await gpu.read(t))));
     const act2 = await Promise.all(sumA.map(async (t) => Float64Array.from(await gpu.read(t))));
     return { commonAct2, act2 };
   } finally {
-    destroyScratch(gpu, s);
-    gpu.destroy(weight);
-    for (const t of [...sumW, ...sumA]) gpu.destroy(t);
+    destroyPassBuffers(gpu, p);
+    for (const t of [...weights, ...sumW, ...sumA]) gpu.destroy(t);
   }
 }

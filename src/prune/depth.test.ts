@@ -52,7 +52,7 @@ describe('blockInfluence + dropLayers on stories260K', () => {
     const ids = tok.encode(readFileSync(join(SHARED, 'corpora', 'wikitext2-test.raw'), 'utf8').slice(0, 4000));
     const cal = calibrationWindows(ids, 2, 32);
 
-    const bi = await blockInfluence(gpu, model, cal);
+    const bi = await blockInfluence(gpu, model, cal, 1 << 28);
     console.log('stories260K BI (2 x 32 tokens):', bi.map((b) => b.toFixed(4)).join(' '));
     expect(bi).toHaveLength(5);
     for (const b of bi) {
@@ -62,13 +62,13 @@ describe('blockInfluence + dropLayers on stories260K', () => {
 
     const short = dropLayers(model, [4]);
     expect(short.spec.layers).toBe(4);
-    expect(short.weights.layers).toEqual(model.weights.layers.slice(0, 4));
+    expect(short.source.resident!.layers).toEqual(model.source.resident!.layers.slice(0, 4));
     expect(model.spec.layers).toBe(5); // the original is untouched
-    const biShort = await blockInfluence(gpu, short, cal);
+    const biShort = await blockInfluence(gpu, short, cal, 1 << 28);
     expect(biShort).toEqual(bi.slice(0, 4)); // same kernels, same inputs: bit-identical
 
     const noFirst = dropLayers(model, [0]);
-    expect(noFirst.weights.layers[0]).toBe(model.weights.layers[1]);
+    expect(noFirst.source.resident!.layers[0]).toBe(model.source.resident!.layers[1]);
     expect(noFirst.spec.layerKinds).toHaveLength(4);
     expect(() => dropLayers(model, [5])).toThrow(/layers 0..4/);
     expect(() => dropLayers(model, [0, 1, 2, 3, 4])).toThrow(/at least one/);

@@ -5,9 +5,10 @@
 // layout (fewer decoder layers), like COMPACT.
 import type { Gpu } from '../gpu/context';
 import type { Tensor } from '../gpu/tensor';
-import { createScratch, destroyScratch, recordForward, type LoadedModel } from '../model/forward';
+import { createScratch, destroyScratch, recordForward, residentWeights, type LoadedModel } from '../model/forward';
+import { layerSubset } from '../model/weight-source';
 import type { WeightRef } from '../model/weights';
-import { calibrationBatch, type CalibrationWindows } from './calibration';
+import { calibrationShape, type CalibrationWindows } from './calibration';
 import { PruneSettingsError } from './ffn-select';
 
 /** Adds cos(a[t], b[t]) of every row t of two [T, D] matrices to acc (float64 sums). */
@@ -33,13 +34,14 @@ export function accumulateRowCosines(a: Float32Array, b: Float32Array, D: number
 /**
  * BI per layer ([L]) over the calibration windows. The residual stream after every layer
  * is copied out of the forward pass (onLayerOutput hook) and compared on the CPU:
- * (L + 1) x [T, D] floats per batch come back, acceptable for a baseline.
+ * (L + 1) x [T, D] floats per batch come back, acceptable for a baseline (resident models only).
  */
-export async function blockInfluence(gpu: Gpu, m: LoadedModel, cal: CalibrationWindows): Promise<number[]> {
+export async function blockInfluence(gpu: Gpu, m: LoadedModel, cal: CalibrationWindows, activationBytes: number): Promise<number[]> {
+  residentWeights(m, 'block influence (the depth-pruning baseline)');
   const S = cal.seqLen;
   const L = m.spec.layers;
   const D = m.spec.hidden;
-  const B = calibrationBatch(gpu, m, cal);
+  const B = calibrationShape(gpu, m, cal, activationBytes).batchWindows;
   const T = B * S;
   const s = createScratch(gpu, m, T);
   // snapshot k holds x after layer k - 1 (k = 0: the embedding output)
@@ -104,6 +106,6 @@ export function dropLayers(m: LoadedModel, drop: number[]): LoadedModel {
   return {
     ...m,
     spec: { ...m.spec, layers: keep.length, layerKinds: keep.map((l) => m.spec.layerKinds[l]) },
-    weights: { ...m.weights, layers: keep.map((l) => m.weights.layers[l]) },
+    source: layerSubset(m.source, keep),
   };
 }

@@ -95,7 +95,7 @@ async function* columnChunks(read: ReadRange, R: number, C: number, elem: number
 
 function prunedTensor(ckpt: Checkpoint, entry: TensorEntry, ref: WeightRef | undefined, sel: PruneSelection, chunkBytes: number): TensorToWrite {
   const size = entry.end - entry.begin;
-  const read: ReadRange = (s, e) => ckpt.readTensorRange(entry.name, s, e);
+  const read: ReadRange = (start, end) => ckpt.readTensorBytes(entry.name, { start, end });
   const shape = [...entry.shape];
   const rowBytes = size / Math.max(1, entry.shape[0]);
   const rows = (kept: Uint32Array) => {

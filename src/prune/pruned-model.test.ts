@@ -10,6 +10,7 @@ import { memoryFiles, type OutputFolder } from '../io/source';
 import { openModel } from '../model/open';
 import { forwardLogits } from '../model/logits';
 import { buildPrunedModel } from './pruned-model';
+import { weightTable } from '../model/weights';
 import { exportPrunedFolder } from './export';
 
 const MODEL = resolve(process.cwd(), '../shared/models/stories260K');
@@ -27,17 +28,22 @@ function memoryOut(files: Map<string, Uint8Array>): OutputFolder {
 }
 
 describe('pruned model on the GPU', () => {
-  it('gives the logits of the exported folder (stories260K, V 512 -> 386, I 172 -> 120)', async () => {
+  it.each<['resident' | 'streamed', boolean]>([
+    ['resident', true],
+    ['resident', false],
+    ['streamed', false],
+  ])('over a %s model (gathered once: %s) gives the logits of the exported folder (stories260K, V 512 -> 386, I 172 -> 120)', async (mode, cache) => {
     const { device } = await testDevice();
     const gpu = new Gpu(device);
     const files = await openNodeFolder(MODEL);
-    const { model, ckpt, config, generationConfig } = await openModel(gpu, files, undefined, { maxVocabRowsPerChunk: 150 });
-    expect(model.weights.embed.length).toBe(4);
+    const { model, ckpt, config, generationConfig } = await openModel(gpu, files, undefined, { maxVocabRowsPerChunk: 150, mode });
+    if (mode === 'resident') expect(model.source.resident!.embed.length).toBe(4);
     // keep the 259 special + byte tokens and every other token above them; FFN: a spread of channels
     const keptVocab = Uint32Array.from({ length: 512 }, (_, i) => i).filter((i) => i < 259 || i % 2 === 0);
     const keptFfn = Array.from({ length: model.spec.layers }, (_, l) => Uint32Array.from({ length: 172 }, (_, j) => j).filter((j) => (j + l) % 10 < 7));
     const sel = { keptVocab, keptFfn };
-    const pruned = buildPrunedModel(gpu, model, sel);
+    const pruned = buildPrunedModel(gpu, model, sel, weightTable(model.spec, new Set(ckpt.entries.keys())), { cache, gpuElemBytes: () => 4 });
+    expect(pruned.model.source.resident === null).toBe(!cache);
     const written = new Map<string, Uint8Array>();
     await exportPrunedFolder(
       {
@@ -57,7 +63,9 @@ describe('pruned model on the GPU', () => {
     const b = await forwardLogits(gpu, reloaded.model, ids, S);
     let maxDiff = 0;
     for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
-    console.log(`preview vs exported: max |logit diff| ${maxDiff.toExponential(2)} over ${a.length} logits`);
+    console.log(`preview (${mode}, cache ${cache}) vs exported: max |logit diff| ${maxDiff.toExponential(2)} over ${a.length} logits`);
+    pruned.dispose();
+    model.source.dispose();
     expect(maxDiff).toBeLessThanOrEqual(1e-5);
   });
 });

@@ -1,5 +1,8 @@
 // The user's settings: plain data, persisted in localStorage so they survive a reload or a lost device.
 import type { CalibrationOptions, EvalOptions } from '../engine/types';
+import { parseByteSize } from '../engine/byte-size';
+
+export { BYTE_SIZE_EXAMPLES } from '../engine/byte-size';
 
 export type ExportMode = 'folder' | 'zip';
 
@@ -14,6 +17,8 @@ export interface Settings {
   prompt: string;
   maxNewTokens: number;
   exportMode: ExportMode;
+  /** GPU memory budget as the user wrote it ("2GiB"); '' = the engine's default. Sent at open. */
+  gpuMemory: string;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -24,7 +29,23 @@ export const DEFAULT_SETTINGS: Settings = {
   prompt: 'Once upon a time, there was a little dog named',
   maxNewTokens: 32,
   exportMode: 'folder',
+  gpuMemory: '',
 };
+
+/** The budget in bytes for `open` (undefined: the engine's default); throws ByteSizeError. */
+export function gpuBudgetBytes(text: string): number | undefined {
+  return text.trim() === '' ? undefined : parseByteSize(text);
+}
+
+function validBudget(v: unknown): string {
+  if (typeof v !== 'string') return '';
+  try {
+    gpuBudgetBytes(v);
+    return v.trim();
+  } catch {
+    return '';
+  }
+}
 
 function clampInt(v: unknown, lo: number, hi: number, fallback: number): number {
   return typeof v === 'number' && Number.isFinite(v) ? Math.min(hi, Math.max(lo, Math.round(v))) : fallback;
@@ -55,5 +76,6 @@ export function sanitizeSettings(raw: unknown): Settings {
     prompt: typeof r.prompt === 'string' ? r.prompt : d.prompt,
     maxNewTokens: clampInt(r.maxNewTokens, 1, 256, d.maxNewTokens),
     exportMode: r.exportMode === 'folder' || r.exportMode === 'zip' ? r.exportMode : d.exportMode,
+    gpuMemory: validBudget(r.gpuMemory),
   };
 }

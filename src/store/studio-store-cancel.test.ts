@@ -47,13 +47,26 @@ function fakeWorker(batches = 50) {
       await gpuLoop('calibrate', progress);
       return { tokens: 64, distinctTokens: 30, ms: 5, tokensPerSecond: 12800, minVocab: 10, mode: 'exact' as const, modeNote: 'exact' };
     },
+    setOptions: () => null,
     plan: (req) => plan(req),
     evaluate: async (_a, progress) => {
       await gpuLoop('evaluate', progress);
       return { tokens: 64, windows: 2, predicted: 62, mean_nll: 1, ppl: Math.E, bits_per_byte: 1, bytes: 200 };
     },
-    latency: async () => ({ prefillTokensPerSecond: 1000, decodeMsPerToken: 2 }),
-    generate: async () => ' a dog.',
+    latency: async (_a, progress) => {
+      await gpuLoop('latency', progress);
+      return { prefillTokensPerSecond: 1000, decodeMsPerToken: 2, note: 'test' };
+    },
+    generate: async (_a, progress) => {
+      let text = '';
+      for (let b = 0; b < batches; b++) {
+        await tick();
+        text += ' w';
+        state.batchesRun++;
+        progress({ phase: 'generate', done: b + 1, total: batches, unit: 'tokens', text });
+      }
+      return text;
+    },
     memory: () => ({ allocatedBytes: 0, peakBytes: 0 }),
     sweep: async (_a, progress) => {
       await gpuLoop('sweep', progress);
@@ -62,6 +75,10 @@ function fakeWorker(batches = 50) {
     exportZip: async (_a, progress) => {
       await gpuLoop('export', progress);
       return { summary: null as never, zip: new Blob(['zip']) };
+    },
+    exportZipFile: async (_a, progress) => {
+      await gpuLoop('export', progress);
+      return { summary: null as never };
     },
     exportDir: async () => ({ summary: null as never, folder: 'm-compact' }),
     close: () => null,
@@ -153,6 +170,52 @@ describe('cancel', () => {
     expect(s().error).toBeNull();
     expect(worker.state.live).toBe(0);
     expect(worker.state.batchesRun).toBeLessThan(3 * 50);
+  });
+
+  it('a preview stays cancellable to its end: cancelled while the continuation streams, it keeps what was measured', async () => {
+    const worker = fakeWorker(5);
+    const store = await readyStore(worker);
+    const s = () => store.getState();
+    await s().calibrate();
+    const previewing = s().runPreview();
+    // wait until the pruned side's continuation is streaming (after both evals and both speed runs)
+    await new Promise<void>((resolve) => {
+      const unsub = store.subscribe((st) => {
+        if ((st.preview.pruned?.continuation?.length ?? 0) > 0) {
+          unsub();
+          resolve();
+        }
+      });
+    });
+    const runBefore = worker.state.batchesRun;
+    s().cancel();
+    await previewing;
+    expect(worker.state.batchesRun - runBefore).toBeLessThanOrEqual(1); // stopped at the next token
+    expect(s().preview.status).toBe('idle');
+    expect(s().cancelled?.operation).toBe('preview');
+    expect(s().preview.original).toMatchObject({ continuationDone: true, continuation: ' w w w w w' });
+    expect(s().preview.pruned?.eval?.bits_per_byte).toBe(1);
+    expect(s().preview.pruned?.latency?.decodeMsPerToken).toBe(2);
+    expect(s().preview.pruned?.continuationDone).toBe(false);
+    expect(s().preview.pruned?.continuation).toMatch(/^( w)+$/);
+    expect(s().error).toBeNull();
+    expect(worker.state.live).toBe(0);
+
+    // and while timing speed: the latency call stops between its runs
+    const again = s().runPreview();
+    await new Promise<void>((resolve) => {
+      const unsub = store.subscribe((st) => {
+        if (st.preview.step.includes('speed') && st.preview.progress?.phase === 'latency') {
+          unsub();
+          resolve();
+        }
+      });
+    });
+    s().cancel();
+    await again;
+    expect(s().preview.status).toBe('idle');
+    expect(s().preview.pruned?.latency ?? null).toBeNull();
+    expect(worker.state.live).toBe(0);
   });
 
   it('a request cancelled while queued never starts; cancel with nothing running is a no-op', async () => {

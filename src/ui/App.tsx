@@ -2,6 +2,7 @@
 import { useEffect } from 'react';
 import { studioStore } from '../store';
 import { CalibrationPanel } from './CalibrationPanel';
+import { DevicePanel } from './DevicePanel';
 import { DropZone } from './DropZone';
 import { ErrorBanner } from './ErrorBanner';
 import { ExportPanel } from './ExportPanel';
@@ -24,6 +25,7 @@ export function App() {
       </header>
       <main>
         <ErrorBanner />
+        <DevicePanel />
         <DropZone />
         <LoadProgress />
         <ModelCard />

@@ -2,13 +2,14 @@
 import { useRef, useState, type DragEvent } from 'react';
 import { studioStore, useStudio } from '../store';
 import { pickedFromDataTransfer, pickedFromFileList, type PickedFolder } from '../io/browser-files';
+import { modelLabel } from '../store/model-label';
 
-function load(picked: PickedFolder) {
+async function load(picked: PickedFolder) {
   if (!picked.files.length) {
     studioStore.getState().reportError({ kind: 'file', message: 'No files were found in what you dropped.', fix: 'Drop the model folder itself (config.json, tokenizer.json, *.safetensors).' });
     return;
   }
-  void studioStore.getState().loadModel(picked.label, picked.files);
+  await studioStore.getState().loadModel(await modelLabel(picked.folder, picked.files), picked.files);
 }
 
 export function DropZone() {
@@ -55,9 +56,9 @@ export function DropZone() {
         data-testid="folder-input"
         // webkitdirectory is not in React's typings; set it as a plain attribute.
         {...{ webkitdirectory: '', directory: '' }}
-        onChange={(e) => e.target.files && load(pickedFromFileList(e.target.files))}
+        onChange={(e) => e.target.files && void load(pickedFromFileList(e.target.files))}
       />
-      <input ref={filesInput} type="file" hidden multiple data-testid="files-input" onChange={(e) => e.target.files && load(pickedFromFileList(e.target.files))} />
+      <input ref={filesInput} type="file" hidden multiple data-testid="files-input" onChange={(e) => e.target.files && void load(pickedFromFileList(e.target.files))} />
     </div>
   );
 }

@@ -1,7 +1,8 @@
-// Export: into a folder the user picks (where the browser can), else a streamed .zip download;
-// then a summary of what changed.
+// Export: into a folder the user picks (where the browser can), or a .zip streamed into a file
+// the user picks (else downloaded when complete); then a summary of what changed.
 import { studioStore, useStudio } from '../store';
-import { directoryPicker, downloadBlob } from './download';
+import { zipFileName } from '../store/studio-store';
+import { directoryPicker, downloadBlob, isPickerAbort, savePicker } from './download';
 import { ProgressBar } from './ProgressBar';
 import { CancelButton, CancelledNote } from './CancelButton';
 import { formatBytes, formatCount, percent } from './format';
@@ -10,6 +11,7 @@ export function ExportPanel() {
   const hasPlan = useStudio((s) => s.plan.current != null);
   const mode = useStudio((s) => s.settings.exportMode);
   const exported = useStudio((s) => s.exported);
+  const label = useStudio((s) => s.model.summary?.label ?? 'model');
   if (!hasPlan) return null;
   const { exportModel, updateSettings, reportError } = studioStore.getState();
   const picker = directoryPicker();
@@ -22,10 +24,23 @@ export function ExportPanel() {
       try {
         dir = await picker({ mode: 'readwrite', id: 'compact-export' });
       } catch (e) {
-        if ((e as DOMException).name !== 'AbortError') reportError({ kind: 'file', message: `Could not open the folder: ${String(e)}`, fix: 'Pick an empty folder you can write to, or choose ".zip download".' });
+        if (!isPickerAbort(e)) reportError({ kind: 'file', message: `Could not open the folder: ${String(e)}`, fix: 'Pick an empty folder you can write to, or choose ".zip".' });
         return;
       }
-      await exportModel(dir);
+      await exportModel({ dir });
+      return;
+    }
+    // The zip streams into a file the user picks where the browser can; else it downloads when done.
+    const save = savePicker();
+    if (save) {
+      let zipFile: FileSystemFileHandle;
+      try {
+        zipFile = await save({ suggestedName: zipFileName(label), id: 'compact-export-zip', types: [{ description: 'Zip archive', accept: { 'application/zip': ['.zip'] } }] });
+      } catch (e) {
+        if (!isPickerAbort(e)) reportError({ kind: 'file', message: `Could not open the file to save into: ${String(e)}`, fix: 'Pick a file name in a folder you can write to.' });
+        return;
+      }
+      await exportModel({ zipFile });
       return;
     }
     const out = await exportModel();
@@ -42,7 +57,8 @@ export function ExportPanel() {
           <input type="radio" name="export-mode" value="folder" disabled={!picker} checked={effective === 'folder'} onChange={() => updateSettings({ exportMode: 'folder' })} /> A folder on disk{!picker && ' (not available in this browser)'}
         </label>
         <label className="inline">
-          <input type="radio" name="export-mode" value="zip" data-testid="export-zip" checked={effective === 'zip'} onChange={() => updateSettings({ exportMode: 'zip' })} /> A .zip download
+          <input type="radio" name="export-mode" value="zip" data-testid="export-zip" checked={effective === 'zip'} onChange={() => updateSettings({ exportMode: 'zip' })} /> A .zip file
+          <span className="muted small">{savePicker() ? '(written into the file you pick as it is made)' : '(downloaded when complete)'}</span>
         </label>
       </fieldset>
       <div className="row">

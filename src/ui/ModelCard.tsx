@@ -1,11 +1,12 @@
-// The loaded model at a glance: architecture numbers, files, and where the parameters are.
+// The loaded model at a glance: architecture numbers, files, where the parameters are, and
+// whether it runs resident or streamed (and why).
 import { useStudio } from '../store';
 import { ParamsChart } from './charts/lazy';
 import { formatBytes, formatCount } from './format';
+import { PlacementInfoPanel } from './Placement';
 
 export function ModelCard() {
   const summary = useStudio((s) => s.model.summary);
-  const device = useStudio((s) => s.model.device);
   const lost = useStudio((s) => s.model.status === 'lost');
   if (!summary) return null;
   const rows: [string, string][] = [
@@ -22,7 +23,7 @@ export function ModelCard() {
   ];
   return (
     <section className="card" data-testid="model-card" aria-labelledby="model-title">
-      <h2 id="model-title">
+      <h2 id="model-title" data-testid="model-title">
         {summary.label} {lost && <span className="badge warn">GPU lost - reload</span>}
       </h2>
       <div className="grid-2">
@@ -36,6 +37,7 @@ export function ModelCard() {
         </dl>
         <ParamsChart params={summary.params} />
       </div>
+      <PlacementInfoPanel placement={summary.placement} />
       <details>
         <summary>{summary.files.length} files</summary>
         <ul className="files">
@@ -46,11 +48,6 @@ export function ModelCard() {
           ))}
         </ul>
       </details>
-      {device && (
-        <p className="muted small">
-          GPU: {[device.vendor, device.architecture, device.description].filter(Boolean).join(' ') || 'unknown adapter'} · max buffer {formatBytes(device.maxBufferSize)}
-        </p>
-      )}
     </section>
   );
 }

@@ -1,20 +1,79 @@
-// Preview: original vs pruned on held-out text (never the calibration text), speed, memory, and
-// a greedy continuation from each. Eval settings are exposed so a CLI run can reproduce the numbers.
+// Preview: original vs pruned on held-out text (never the calibration text), speed, GPU memory,
+// and a greedy continuation from each. Numbers fill in as they are measured; the continuation
+// streams in. Eval settings are exposed so a CLI run can reproduce the numbers.
 import { studioStore, useStudio } from '../store';
 import { HELDOUT_TEXT, type SideResult } from '../store/studio-store';
-import { formatBytes, formatCount } from './format';
+import { previewStaleReasons } from '../store/stale';
+import { formatBytes, formatCount, weightsLabel } from './format';
+import { ProgressBar } from './ProgressBar';
 import { CancelButton, CancelledNote } from './CancelButton';
 
-type Row = [label: string, pick: (r: SideResult) => number, show: (v: number) => string, better: 'low' | 'high', testId?: string];
+type Row = {
+  label: string;
+  pick: (r: SideResult) => number | null | undefined;
+  show: (v: number) => string;
+  better: 'low' | 'high';
+  testId?: string;
+  /** the reason this measure was not taken, if it was skipped */
+  skipped?: (r: SideResult) => string | undefined;
+};
 
 const ROWS: Row[] = [
-  ['Perplexity (tokens)', (r) => r.eval.ppl, (v) => v.toFixed(3), 'low', 'preview-ppl'],
-  ['Bits per byte', (r) => r.eval.bits_per_byte, (v) => v.toFixed(4), 'low', 'preview-bpb'],
-  ['Prefill tokens/s', (r) => r.latency.prefillTokensPerSecond, (v) => v.toFixed(0), 'high'],
-  ['Decode ms/token', (r) => r.latency.decodeMsPerToken, (v) => v.toFixed(2), 'low'],
-  ['GPU memory (weights, f32)', (r) => r.gpuBytes, formatBytes, 'low'],
-  ['Parameters', (r) => r.params, formatCount, 'low'],
+  { label: 'Perplexity (tokens)', pick: (r) => r.eval?.ppl, show: (v) => v.toFixed(3), better: 'low', testId: 'preview-ppl' },
+  { label: 'Bits per byte', pick: (r) => r.eval?.bits_per_byte, show: (v) => v.toFixed(4), better: 'low', testId: 'preview-bpb' },
+  { label: 'Prefill tokens/s', pick: (r) => r.latency?.prefillTokensPerSecond, show: (v) => v.toFixed(0), better: 'high', testId: 'preview-prefill', skipped: (r) => r.skipped.latency },
+  {
+    label: 'Decode ms/token',
+    pick: (r) => (r.skipped.decode ? null : r.latency?.decodeMsPerToken),
+    show: (v) => v.toFixed(2),
+    better: 'low',
+    testId: 'preview-decode',
+    skipped: (r) => r.skipped.decode ?? r.skipped.latency,
+  },
+  { label: 'Weights', pick: (r) => r.weightBytes, show: formatBytes, better: 'low', testId: 'preview-weights' },
+  { label: 'Parameters', pick: (r) => r.params, show: formatCount, better: 'low', testId: 'preview-params' },
 ];
+
+function Cell({ row, r, running, original, tone }: { row: Row; r: SideResult | null; running: boolean; original?: boolean; tone?: string }) {
+  const v = r ? row.pick(r) : null;
+  const why = r && row.skipped?.(r);
+  const testId = row.testId && (original ? `${row.testId}-original` : row.testId);
+  if (v == null) {
+    return (
+      <td data-testid={testId} data-value="" className="muted" title={why || undefined}>
+        {why ? 'needs resident model' : running ? '…' : '–'}
+      </td>
+    );
+  }
+  return (
+    <td data-testid={testId} data-value={v} className={tone || undefined}>
+      {row.show(v)}
+    </td>
+  );
+}
+
+function Continuation({ title, side, prompt, running, testId }: { title: string; side: SideResult | null; prompt: string; running: boolean; testId: string }) {
+  const text = side?.continuation;
+  const streaming = running && text != null && !side?.continuationDone;
+  return (
+    <figure>
+      <figcaption>{title}</figcaption>
+      <p className="continuation" data-testid={testId} data-done={side?.continuationDone ? 'true' : 'false'}>
+        {side?.skipped.continuation ? (
+          <span className="muted">Not generated. {side.skipped.continuation}</span>
+        ) : text == null ? (
+          '…'
+        ) : (
+          <>
+            <span className="prompt">{prompt}</span>
+            <span className="generated">{text}</span>
+            {streaming && <span className="caret" aria-hidden="true" />}
+          </>
+        )}
+      </p>
+    </figure>
+  );
+}
 
 export function PreviewPanel() {
   const hasPlan = useStudio((s) => s.plan.original != null);
@@ -22,12 +81,18 @@ export function PreviewPanel() {
   const prompt = useStudio((s) => s.settings.prompt);
   const maxNew = useStudio((s) => s.settings.maxNewTokens);
   const preview = useStudio((s) => s.preview);
-  const sliders = useStudio((s) => s.settings.sliders);
+  const stale = useStudio((s) => previewStaleReasons(s).join('; '));
+  const skippedNote = useStudio((s) => s.preview.pruned?.skipped.decode ?? s.preview.pruned?.skipped.continuation ?? null);
+  const skipped = useStudio((s) => {
+    const k = s.preview.pruned?.skipped ?? {};
+    return [k.latency ? 'prefill and decode speed' : k.decode ? 'decode speed' : '', k.continuation ? 'the continuation' : ''].filter(Boolean).join(' and ');
+  });
+  const mode = useStudio((s) => s.model.summary?.placement.mode);
+  const resident = mode !== 'streamed';
   if (!hasPlan) return null;
-  const stale = preview.forRequest != null && (preview.forRequest.vocabKeep !== sliders.vocabKeep || preview.forRequest.ffnKeep !== sliders.ffnKeep);
   const { runPreview, updateEval, updateSettings } = studioStore.getState();
   const running = preview.status === 'running';
-  const { original, pruned } = preview;
+  const { original, pruned, memory } = preview;
   return (
     <section className="card" aria-labelledby="preview-title">
       <h2 id="preview-title">3 · Preview</h2>
@@ -55,17 +120,18 @@ export function PreviewPanel() {
         </button>
         {running && <CancelButton label="preview" />}
         {!running && <CancelledNote operation="preview" />}
-        <span className="muted small" aria-live="polite">
+        <span className="muted small" aria-live="polite" data-testid="preview-step">
           {running ? preview.step : `Held-out text: ${HELDOUT_TEXT}, first ${evalOpts.tokens} tokens in windows of ${evalOpts.seq}, no BOS.`}
         </span>
       </div>
-      {stale && !running && (
-        <p className="note" data-testid="preview-stale">
-          The sliders changed since this preview; press Preview to measure the new split.
+      {running && preview.progress && <ProgressBar progress={preview.progress} label="Preview" />}
+      {stale && (
+        <p className="note warn" data-testid="preview-stale">
+          This preview was measured for other settings: {stale}. Press Preview to measure the current ones.
         </p>
       )}
       {original && (
-        <table className="table compare" data-testid="preview-table" data-tokens={preview.evalOptions?.tokens} data-seq={preview.evalOptions?.seq}>
+        <table className="table compare" data-testid="preview-table" data-status={preview.status} data-tokens={preview.evalOptions?.tokens} data-seq={preview.evalOptions?.seq}>
           <thead>
             <tr>
               <th scope="col">
@@ -76,47 +142,41 @@ export function PreviewPanel() {
             </tr>
           </thead>
           <tbody>
-            {ROWS.map(([label, pick, show, better, testId]) => {
-              const a = pick(original);
-              const b = pruned ? pick(pruned) : null;
-              const worse = b != null && (better === 'low' ? b > a : b < a);
+            {ROWS.map((row) => {
+              const label = row.testId === 'preview-weights' ? weightsLabel(mode) : row.label;
+              const a = row.pick(original);
+              const b = pruned ? row.pick(pruned) : null;
+              const tone = a != null && b != null ? ((row.better === 'low' ? b > a : b < a) ? 'worse' : 'better') : '';
               return (
-                <tr key={label}>
+                <tr key={row.label}>
                   <th scope="row">{label}</th>
-                  <td data-testid={testId ? `${testId}-original` : undefined} data-value={a}>
-                    {show(a)}
-                  </td>
-                  <td data-testid={testId} data-value={b ?? ''} className={b == null ? 'muted' : worse ? 'worse' : 'better'}>
-                    {b == null ? (running ? '…' : '–') : show(b)}
-                  </td>
+                  <Cell row={row} r={original} running={running} original />
+                  <Cell row={row} r={pruned} running={running} tone={tone} />
                 </tr>
               );
             })}
           </tbody>
         </table>
       )}
+      {skippedNote && (
+        <p className="note" data-testid="preview-skipped">
+          Not measured here: {skipped}. {skippedNote} Raise the GPU memory budget (top of the page) to measure them; the rest is measured streamed.
+        </p>
+      )}
+      {pruned?.latency?.note && (
+        <p className="muted small" data-testid="preview-speed-note">
+          Speed: {pruned.latency.note}.
+        </p>
+      )}
+      {memory && (
+        <p className="muted small" data-testid="preview-memory" data-allocated={memory.allocatedBytes} data-peak={memory.peakBytes}>
+          GPU memory the engine holds with this preview built: {formatBytes(memory.allocatedBytes)}{resident ? ' (the original model, and the pruned model’s own embedding and FFN tensors; attention and norms are shared)' : ''}; peak while previewing {formatBytes(memory.peakBytes)}.
+        </p>
+      )}
       {original && (
         <div className="grid-2 continuations">
-          <figure>
-            <figcaption>Original</figcaption>
-            <p className="continuation" data-testid="continuation-original">
-              <span className="prompt">{preview.prompt}</span>
-              {original.continuation}
-            </p>
-          </figure>
-          <figure>
-            <figcaption>Pruned</figcaption>
-            <p className="continuation" data-testid="continuation-pruned">
-              {pruned ? (
-                <>
-                  <span className="prompt">{preview.prompt}</span>
-                  {pruned.continuation}
-                </>
-              ) : (
-                '…'
-              )}
-            </p>
-          </figure>
+          <Continuation title="Original" side={original} prompt={preview.prompt} running={running} testId="continuation-original" />
+          <Continuation title="Pruned" side={pruned} prompt={preview.prompt} running={running} testId="continuation-pruned" />
         </div>
       )}
     </section>

@@ -2,6 +2,7 @@
 import { useMemo } from 'react';
 import { studioStore, useStudio } from '../store';
 import { paretoFront } from '../store/derive';
+import { sweepStaleReasons } from '../store/stale';
 import type { SweepPoint } from '../engine/types';
 import { ParetoChart } from './charts/lazy';
 import { ProgressBar } from './ProgressBar';
@@ -14,6 +15,7 @@ export function TargetPanel() {
   const sweep = useStudio((s) => s.sweep);
   const sliders = useStudio((s) => s.settings.sliders);
   const front = useMemo(() => paretoFront(sweep.points), [sweep.points]);
+  const stale = useStudio((s) => sweepStaleReasons(s).join('; '));
   if (!original) return null;
   const { updateSettings, findBestSplit, setSliders } = studioStore.getState();
   const target = Math.round(original.params.total * fraction);
@@ -53,8 +55,18 @@ export function TargetPanel() {
         </div>
       )}
       {!running && <CancelledNote operation="sweep" />}
+      {stale && (
+        <p className="note warn" data-testid="sweep-stale">
+          This sweep ran under other settings: {stale}. Press "Find best split" again to sweep the current ones.
+        </p>
+      )}
       {sweep.points.length > 0 && (
         <>
+          {sweep.mode && (
+            <p className="muted small" data-testid="sweep-mode" data-mode={sweep.mode}>
+              Compute mode: <span className="badge">{sweep.mode}</span> {sweep.mode === 'fast' ? 'f16 inputs, f32 sums on tensor cores: for ranking splits; the preview measures in exact mode.' : 'f32 math, as the preview and the export checks.'}
+            </p>
+          )}
           <ParetoChart points={sweep.points} front={front} best={sweep.best} targetParams={sweep.targetParams} onPick={apply} />
           <table className="table small" data-testid="sweep-table">
             <caption className="muted">Pareto front (click a row or a point to set the sliders)</caption>

@@ -1,7 +1,7 @@
 // The trade-off: vocabulary rows and FFN channels kept, with live totals and the pruned model's bar.
 import { studioStore, useStudio } from '../store';
 import { StackedParamsBar } from './charts/lazy';
-import { formatBytes, formatCount, percent } from './format';
+import { formatBytes, formatCount, percent, weightsLabel } from './format';
 
 interface SliderProps {
   id: string;
@@ -36,7 +36,7 @@ export function TradeoffPanel() {
   const totals: [string, string, number | undefined, number | undefined][] = [
     ['Parameters', 'pruned-params', current?.params.total, original?.params.total],
     ['File size', 'pruned-file', current?.fileBytes, original?.fileBytes],
-    ['GPU memory (preview, f32)', 'pruned-gpu', current?.gpuBytes, original?.gpuBytes],
+    [weightsLabel(summary.placement.mode), 'pruned-gpu', current?.gpuBytes, original?.gpuBytes],
   ];
   return (
     <section className="card" aria-labelledby="trade-title">
@@ -47,7 +47,7 @@ export function TradeoffPanel() {
         {totals.map(([name, id, now, before]) => (
           <div key={id} className="total">
             <span className="muted">{name}</span>
-            <strong data-testid={id} data-value={now ?? ''}>
+            <strong data-testid={id} data-value={now ?? ''} data-original={before ?? ''}>
               {now == null ? '…' : id === 'pruned-params' ? formatCount(now) : formatBytes(now)}
             </strong>
             <span className="muted small">

@@ -30,3 +30,13 @@ export function formatDuration(seconds: number | null): string {
 export function percent(part: number, whole: number, digits = 1): string {
   return whole > 0 ? `${((100 * part) / whole).toFixed(digits)}%` : '–';
 }
+
+/** A compute-mode note without its leading "exact:" / "fast:" (a badge shows the mode). */
+export function modeDetail(mode: string, note: string): string {
+  return note.startsWith(`${mode}:`) ? note.slice(mode.length + 1).trim() : note;
+}
+
+/** What PlanSummary.gpuBytes is, in words: resident models keep it on the GPU; streamed ones do not hold it all at once. */
+export function weightsLabel(mode: 'resident' | 'streamed' | undefined): string {
+  return mode === 'streamed' ? 'Weights (stored dtype)' : 'Weights on the GPU';
+}

@@ -7,6 +7,7 @@ import { acquireDevice, type AcquiredDevice } from '../gpu/device';
 import { openSession } from '../engine/session';
 import type { EngineSessionApi } from '../engine/session-api';
 import { createZipOutput } from '../io/zip-output';
+import { zipIntoFile, type SaveTarget } from './zip-file';
 import { modelFilesFromPairs } from '../io/browser-files';
 import { deviceLostError } from './errors';
 import { createDispatcher, type Handlers } from './dispatch';
@@ -35,6 +36,14 @@ async function ensureDevice(): Promise<AcquiredDevice> {
   return acquired;
 }
 
+/** Disposing a session destroys its device: forget it too, so the next open acquires a new one. */
+function closeSession(): void {
+  if (!session) return;
+  session.dispose();
+  session = null;
+  gpu = null;
+}
+
 function needSession(): EngineSessionApi {
   if (!session) {
     const e: WorkerError = { kind: 'no-model', message: 'No model is loaded.', fix: 'Drop a model folder first (or press "Reload model").' };
@@ -48,8 +57,7 @@ const handlers: Handlers = {
     return (await ensureDevice()).info;
   },
   async open({ label, files, gpuMemoryBytes }, progress) {
-    session?.dispose();
-    session = null;
+    closeSession();
     const acquired = await ensureDevice();
     const opened = await openSession(acquired.device, modelFilesFromPairs(label, files), {
       gpuMemoryBytes,
@@ -60,19 +68,33 @@ const handlers: Handlers = {
     return { summary: opened.summary(), device: acquired.info };
   },
   calibrate: ({ text, opts }, progress) => needSession().calibrate(text, opts, progress),
+  setOptions(opts) {
+    needSession().setOptions(opts);
+    return null;
+  },
   plan: (req) => needSession().planSummary(req),
   evaluate: ({ req, text, opts }, progress) => needSession().evaluate(req, text, opts, progress),
-  latency: ({ req }) => needSession().latency(req),
+  latency: ({ req }, progress) => needSession().latency(req, progress),
   generate: ({ req, prompt, maxNewTokens }, progress) => needSession().generate(req, prompt, maxNewTokens, progress),
   memory: () => needSession().memory(),
   sweep: ({ targetParams, heldOut, opts }, progress) => needSession().sweep(targetParams, heldOut, opts, progress),
   async exportZip({ req }, progress) {
     const s = needSession();
     const folderName = `${exportName(s.summary().label)}/`;
-    // On cancel or failure the half-built archive is simply dropped: finish() is never called.
+    // On cancel or failure the half-built archive is dropped: finish() is never called.
     const out = createZipOutput(folderName);
-    const summary = await s.exportPruned(req, out.folder, progress);
-    return { summary, zip: await out.finish() };
+    try {
+      const summary = await s.exportPruned(req, out.folder, progress);
+      return { summary, zip: await out.finish() };
+    } catch (err) {
+      await out.abort(); // drops the spilled parts
+      throw err;
+    }
+  },
+  async exportZipFile({ req, file }, progress) {
+    const s = needSession();
+    const summary = await zipIntoFile(file as unknown as SaveTarget, `${exportName(s.summary().label)}/`, (folder) => s.exportPruned(req, folder, progress));
+    return { summary };
   },
   async exportDir({ req, dir }, progress) {
     const s = needSession();
@@ -81,8 +103,7 @@ const handlers: Handlers = {
     return { summary: result, folder };
   },
   close() {
-    session?.dispose();
-    session = null;
+    closeSession();
     return null;
   },
 };

@@ -10,6 +10,9 @@ import type {
   GpuMemory, ModelSummary, PlanSummary, Progress, PruneRequest, SweepResult,
 } from '../engine/types';
 
+/** The calibration options a calibrated session can switch without a new pass (setOptions). */
+export type SelectionOptions = Pick<CalibrationOptions, 'vocabOrder' | 'criterion' | 'closure'>;
+
 /** A File with its path relative to the model folder ('/'-separated). Structured-cloneable. */
 export type DroppedFile = FolderFile;
 
@@ -20,16 +23,21 @@ export interface Calls {
   /** gpuMemoryBytes: the studio's GPU memory setting (undefined: the engine's default). */
   open: { args: { label: string; files: DroppedFile[]; gpuMemoryBytes?: number }; result: { summary: ModelSummary; device: DeviceInfo } };
   calibrate: { args: { text: string; opts: CalibrationOptions }; result: CalibrationSummary };
+  /** Switches vocabulary order, FFN criterion and merge closure after calibrating, without a new pass. */
+  setOptions: { args: SelectionOptions; result: null };
   plan: { args: PruneRequest; result: PlanSummary };
   evaluate: { args: { req: PruneRequest | null; text: string; opts: EvalOptions }; result: EvalResult };
+  /** Progress events (phase 'latency') come between timed runs, so a cancel stops it there. */
   latency: { args: { req: PruneRequest | null }; result: LatencyResult };
   /** Progress events (phase 'generate') carry the continuation so far in `text`. */
   generate: { args: { req: PruneRequest | null; prompt: string; maxNewTokens: number }; result: string };
   sweep: { args: { targetParams: number; heldOut: string; opts: EvalOptions }; result: SweepResult };
   /** GPU memory the engine holds now and its peak since the last call. */
   memory: { args: Record<string, never>; result: GpuMemory };
-  /** Streams the pruned folder into a .zip in the worker; the Blob comes back. */
+  /** Streams the pruned folder into a .zip in the worker; the Blob (spilled in parts) comes back. */
   exportZip: { args: { req: PruneRequest }; result: { summary: ExportSummary; zip: Blob } };
+  /** Streams the .zip straight into a file the user picked (showSaveFilePicker); removed on failure or cancel. */
+  exportZipFile: { args: { req: PruneRequest; file: FileSystemFileHandle }; result: { summary: ExportSummary } };
   /** Writes the pruned folder into a new subfolder (`folder`, named by exportName) of a directory the user
    *  picked (showDirectoryPicker); existing files are never touched, a failed export leaves nothing. */
   exportDir: { args: { req: PruneRequest; dir: FileSystemDirectoryHandle }; result: { summary: ExportSummary; folder: string } };

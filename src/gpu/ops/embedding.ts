@@ -5,6 +5,7 @@ import { ShapeError } from '../errors';
 import type { Tensor } from '../tensor';
 import { dims2, expectU32 } from './checks';
 import { grid1d, uniforms } from './grid';
+import { weightPipeline } from './weight-access';
 
 export interface EmbeddingOptions {
   /** Multiplies every row (gemma: sqrt(D)). */
@@ -15,7 +16,7 @@ export interface EmbeddingOptions {
 
 const WG = 256;
 
-/** out[t] = table[ids[t] - rowOffset] * scale for ids in [rowOffset, rowOffset + Vc); other rows untouched. */
+/** out[t] = table[ids[t] - rowOffset] * scale (table f32/bf16/f16, out f32) for ids in [rowOffset, rowOffset + Vc); other rows untouched. */
 export function embedding(gpu: Gpu, rec: Recorder, table: Tensor, ids: GPUBuffer, out: Tensor, opts: EmbeddingOptions = {}): void {
   const op = 'embedding';
   const [Vc, D] = dims2(op, 'table', table);
@@ -30,5 +31,5 @@ export function embedding(gpu: Gpu, rec: Recorder, table: Tensor, ids: GPUBuffer
     ['u32', rowOffset],
     ['f32', opts.scale ?? 1],
   ]);
-  rec.dispatch(gpu.pipeline('nn/embedding', code, { WG }), [table.buffer, ids, out.buffer], grid1d(gpu, T * D, WG), params);
+  rec.dispatch(weightPipeline(gpu, 'nn/embedding', code, table, { WG }), [table.buffer, ids, out.buffer], grid1d(gpu, T * D, WG), params);
 }

@@ -6,6 +6,6 @@ export { rope, type RopeOptions } from './rope';
 export { attention, type AttentionOptions } from './attention';
 export { gatedActivation, addInPlace, scaleInPlace, type GatedKind } from './elementwise';
 export { embedding, type EmbeddingOptions } from './embedding';
-export { logSoftmaxNll, argmaxRows } from './loss';
+export { logSoftmaxNll, argmaxRows, lseUpdate, lseNll, lseInitialState } from './loss';
 export { ffnStats } from './ffn-stats';
 export { gatherRows, gatherCols } from './gather';

@@ -3,11 +3,16 @@ import tiledCode from '../../../shaders/nn/matmul_tiled.wgsl?raw';
 import tiled8Code from '../../../shaders/nn/matmul_tiled_8x8.wgsl?raw';
 import naiveCode from '../../../shaders/nn/matmul_naive.wgsl?raw';
 import matvecCode from '../../../shaders/nn/matvec.wgsl?raw';
+import matvecSubgroupCode from '../../../shaders/nn/matvec_subgroup.wgsl?raw';
+import sgmatCode from '../../../shaders/nn/matmul_sgmat.wgsl?raw';
+import rowScaleCode from '../../../shaders/nn/row_scale.wgsl?raw';
 import type { Gpu, Recorder } from '../context';
 import { ShapeError } from '../errors';
 import type { Tensor } from '../tensor';
 import { dims2, expectDistinct } from './checks';
 import { dummyStorage, foldGroups, uniforms } from './grid';
+import { weightPipeline } from './weight-access';
+import { dtypeOf } from '../tensor';
 
 export interface MatmulOptions {
   /** [N], added to every row. */
@@ -18,16 +23,33 @@ export interface MatmulOptions {
   kernel?: MatmulKernel;
   /** K step of the 128x128 kernel (8 or 16; benchmarks). */
   tileK?: 8 | 16;
+  /** load order of the 128x128 kernel (benchmarks; see matmul_tiled_8x8.wgsl). */
+  coalesced?: boolean;
+  /** 'fast': tensor cores (f16 inputs, f32 accumulation) where the device has them and T >= FAST_MIN_T; else exact f32. */
+  precision?: Precision;
 }
 
-/** 'tile64': 4x4 outputs per thread, 64x64 per workgroup. 'tile128': 8x8 per thread, 128x128 per workgroup. */
-export type MatmulKernel = 'auto' | 'tile64' | 'tile128';
+export type Precision = 'exact' | 'fast';
+
+/** Fewer rows than this stay on the exact kernels in fast mode (too little work for a 128-row tile). */
+export const FAST_MIN_T = 64;
+const FAST_TILE = 128;
+
+/** Whether a fast-mode matmul of T rows and inner size Kd runs on tensor cores here. */
+export function runsFast(gpu: Gpu, T: number, Kd: number, precision: Precision | undefined): boolean {
+  return precision === 'fast' && gpu.hasFastMatmul && T >= FAST_MIN_T && Kd % 4 === 0;
+}
+
+/** 'tile64': 4x4 outputs per thread, 64x64 per workgroup. 'tile128': 8x8 per thread, 128x128 per workgroup.
+ *  'matvec-shared': the decode kernel's workgroup-memory variant (used where subgroups are missing). */
+export type MatmulKernel = 'auto' | 'tile64' | 'tile128' | 'matvec-shared';
 
 /** Largest T served by the matrix-vector kernel (decode). */
 export const MATVEC_MAX_T = 8;
 const TILE_THREADS = 16; // 16x16 threads, each a 4x4 register tile: 64x64 outputs per workgroup
 const BIG_TILE = 128; // matmul_tiled_8x8: 16x16 threads, each 8x8
 const BIG_TILE_K = 8;
+const BIG_COALESCED = false;
 /** The 128x128 kernel needs this many workgroups to keep a big GPU busy; fewer go to the 64x64 one. */
 const BIG_MIN_WORKGROUPS = 256;
 
@@ -36,9 +58,18 @@ export function chooseMatmulKernel(T: number, N: number): Exclude<MatmulKernel, 
   return Math.ceil(T / BIG_TILE) * Math.ceil(N / BIG_TILE) >= BIG_MIN_WORKGROUPS ? 'tile128' : 'tile64';
 }
 const MATVEC_ROWS = 8;
+/** rows of w per workgroup of the subgroup matvec (its subgroups share them out). */
+const MATVEC_SUBGROUP_ROWS = 16;
 const MATVEC_LANES = 32;
 
-/** out[t, outColOffset + n] = sum_k x[t, k] w[n, k] (+ bias[n]); x [T, Kd], w [N, Kd], out [T, Nout]. */
+/** scale[t] = the power of two that brings row t of x [T, Kd] (Kd % 4 == 0) within f16 range (row_scale.wgsl). Needs subgroups. */
+export function recordRowScales(gpu: Gpu, rec: Recorder, x: Tensor, scale: GPUBuffer): void {
+  const [T, Kd] = dims2('rowScales', 'x', x);
+  if (Kd % 4 !== 0) throw new ShapeError('rowScales', 'x needs Kd % 4 == 0', { x: x.shape });
+  rec.dispatch(gpu.pipeline('nn/row_scale', rowScaleCode, { WG: 256, ROWS: 16 }), [x.buffer, scale], foldGroups(gpu, Math.ceil(T / 16)), uniforms([['u32', T], ['u32', Kd / 4]]));
+}
+
+/** out[t, outColOffset + n] = sum_k x[t, k] w[n, k] (+ bias[n]); x [T, Kd] f32, w [N, Kd] f32/bf16/f16, out [T, Nout] f32. */
 export function matmul(gpu: Gpu, rec: Recorder, x: Tensor, w: Tensor, out: Tensor, opts: MatmulOptions = {}): void {
   const op = 'matmul';
   const [T, Kd] = dims2(op, 'x', x);
@@ -51,6 +82,9 @@ export function matmul(gpu: Gpu, rec: Recorder, x: Tensor, w: Tensor, out: Tenso
     throw new ShapeError(op, `columns [${colOffset}, ${colOffset + N}) do not fit in out`, { w: w.shape, out: out.shape });
   }
   if (opts.bias && (opts.bias.shape.length !== 1 || opts.bias.shape[0] !== N)) throw new ShapeError(op, 'bias must be [N]', { bias: opts.bias.shape, w: w.shape });
+  for (const [name, t] of [['x', x], ['out', out], ['bias', opts.bias]] as const) {
+    if (t && dtypeOf(t) !== 'f32') throw new ShapeError(op, `${name} must be f32 (got ${dtypeOf(t)}); only w may be 16-bit`);
+  }
   expectDistinct(op, { x: x.buffer, out: out.buffer });
   expectDistinct(op, { w: w.buffer, out: out.buffer });
   const bias = opts.bias?.buffer ?? dummyStorage(gpu);
@@ -64,17 +98,27 @@ export function matmul(gpu: Gpu, rec: Recorder, x: Tensor, w: Tensor, out: Tenso
     ['u32', colOffset],
     ['u32', opts.bias ? 1 : 0],
   ]);
-  if (!vec4) {
-    const p = gpu.pipeline('nn/matmul_naive', naiveCode, { WG: 16 });
+  if (runsFast(gpu, T, Kd, opts.precision)) {
+    const scale = gpu.scratch('fast-matmul row scale', T);
+    recordRowScales(gpu, rec, x, scale);
+    const p = weightPipeline(gpu, 'nn/matmul_sgmat', sgmatCode, w, { SG: gpu.subgroupSize! });
+    rec.dispatch(p, [...bindings, scale], [Math.ceil(N / FAST_TILE), Math.ceil(T / FAST_TILE)], params);
+  } else if (!vec4) {
+    const p = weightPipeline(gpu, 'nn/matmul_naive', naiveCode, w, { WG: 16 });
     rec.dispatch(p, bindings, [Math.ceil(N / 16), Math.ceil(T / 16)], params);
   } else if (T <= MATVEC_MAX_T) {
-    const p = gpu.pipeline('nn/matvec', matvecCode, { ROWS: MATVEC_ROWS, LANES: MATVEC_LANES });
-    rec.dispatch(p, bindings, foldGroups(gpu, Math.ceil(N / MATVEC_ROWS)), params);
-  } else if ((opts.kernel && opts.kernel !== 'auto' ? opts.kernel : chooseMatmulKernel(T, N)) === 'tile128') {
-    const p = gpu.pipeline('nn/matmul_tiled_8x8', tiled8Code, { BK: opts.tileK ?? BIG_TILE_K });
+    if (gpu.hasSubgroups && opts.kernel !== 'matvec-shared') {
+      const p = weightPipeline(gpu, 'nn/matvec_subgroup', matvecSubgroupCode, w, { WG: 256, ROWS: MATVEC_SUBGROUP_ROWS });
+      rec.dispatch(p, bindings, foldGroups(gpu, Math.ceil(N / MATVEC_SUBGROUP_ROWS)), params);
+    } else {
+      const p = weightPipeline(gpu, 'nn/matvec', matvecCode, w, { ROWS: MATVEC_ROWS, LANES: MATVEC_LANES });
+      rec.dispatch(p, bindings, foldGroups(gpu, Math.ceil(N / MATVEC_ROWS)), params);
+    }
+  } else if ((opts.kernel && opts.kernel !== 'auto' && opts.kernel !== 'matvec-shared' ? opts.kernel : chooseMatmulKernel(T, N)) === 'tile128') {
+    const p = weightPipeline(gpu, 'nn/matmul_tiled_8x8', tiled8Code, w, { BK: opts.tileK ?? BIG_TILE_K, COALESCED: opts.coalesced ?? BIG_COALESCED ? 1 : 0 });
     rec.dispatch(p, bindings, [Math.ceil(N / BIG_TILE), Math.ceil(T / BIG_TILE)], params);
   } else {
-    const p = gpu.pipeline('nn/matmul_tiled', tiledCode, { TX: TILE_THREADS, TY: TILE_THREADS });
+    const p = weightPipeline(gpu, 'nn/matmul_tiled', tiledCode, w, { TX: TILE_THREADS, TY: TILE_THREADS });
     const tile = TILE_THREADS * 4;
     rec.dispatch(p, bindings, [Math.ceil(N / tile), Math.ceil(T / tile)], params);
   }

@@ -1,0 +1,32 @@
+// `compact-studio selftest`: kernel checks against CPU references on this machine's GPU, for
+// kernels the CI machine cannot run (the tensor-core matmul needs subgroup matrices). Prints
+// one JSON object; exits 1 when a check fails.
+import { acquireDevice, deviceLabel } from '../gpu/device';
+import { nodeGpu } from '../gpu/node-device';
+import { Gpu } from '../gpu/context';
+import { fastMatmulChecks } from '../gpu/ops/kernel-checks';
+import sgmatCode from '../../shaders/nn/matmul_sgmat.wgsl?raw';
+import bf16Access from '../../shaders/nn/weights/bf16.wgsl?raw';
+
+async function compileMessages(device: GPUDevice): Promise<string> {
+  device.pushErrorScope('validation');
+  const directive = /^(enable|diagnostic)\b[^;]*;\s*$/gm;
+  const code = `${(sgmatCode.match(directive) ?? []).join('\n')}\n${bf16Access}\n${sgmatCode.replace(directive, '')}`;
+  const module = device.createShaderModule({ code, label: 'sgmat check' });
+  const info = await module.getCompilationInfo();
+  device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main', constants: { SG: 32 } } });
+  const err = await device.popErrorScope();
+  return [...info.messages.map((m) => `${m.type} ${m.lineNum}:${m.linePos} ${m.message}`), err ? `pipeline: ${err.message}` : 'pipeline ok'].join(' | ');
+}
+
+export async function runSelftest(): Promise<boolean> {
+  const { device, info } = await acquireDevice(await nodeGpu(), (e) => console.error(`WebGPU error: ${e.message}`));
+  const gpu = new Gpu(device);
+  // the tensor-core kernel's compile messages, if any (a driver may refuse what Tint accepts)
+  const compile = gpu.hasFastMatmul ? await compileMessages(device) : 'not compiled: no subgroup matrices on this adapter';
+  const checks = await fastMatmulChecks(gpu);
+  const ok = checks.every((c) => c.ok);
+  console.log(JSON.stringify({ device: deviceLabel(info), fastMatmul: gpu.hasFastMatmul, subgroupSize: gpu.subgroupSize, features: info.features, compile, ok, checks }));
+  device.destroy();
+  return ok;
+}

@@ -5,12 +5,11 @@
 import { expect, test, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { unzipSync } from 'fflate';
 
 const ROOT = process.cwd();
-const SHARED = resolve(ROOT, '../shared');
-const MODEL_DIR = join(SHARED, 'models', 'stories260K');
+const MODEL_DIR = join(ROOT, 'fixtures', 'stories260K');
 const RESULTS = join(ROOT, 'test-results');
 const HELDOUT = join(ROOT, 'public', 'heldout-default.txt');
 // Small settings keep SwiftShader time low.

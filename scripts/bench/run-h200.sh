@@ -11,5 +11,5 @@ mkdir -p /tmp/qbench && xz -dc .qbench/files.tar.xz | tar -C /tmp/qbench -xf - &
 OUT=${OUT:-out}
 mkdir -p "$OUT"
 models=$1; shift
-/tmp/node /tmp/qbench/cli.mjs bench-quality --shared /tmp/qbench/shared --models "$models" \
+/tmp/node /tmp/qbench/cli.mjs bench-quality --data /tmp/qbench/shared --reference bench/reference --models "$models" \
   --out-json "$OUT/quality.json" --out-md "$OUT/quality.md" --charts "$OUT" "$@" 2>&1 | tee "$OUT/log.txt"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Local side of an H200 run (../shared/GPU-MACHINE.md): builds .devnode/ (git-ignored) with
+# Local side of an H200 run (the shared data folder's GPU-MACHINE.md): builds .devnode/ (git-ignored) with
 # the bundled CLI, the `webgpu` package reduced to what Node needs (dawn.node xz-compressed),
 # the corpora, and xz tarballs of the shared models named as arguments.
 # Carry with the run tool: [".gpu", ".gl", ".devnode"]  (.gpu/node.xz and .gl/*.deb: GPU-MACHINE.md)

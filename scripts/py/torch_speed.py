@@ -5,7 +5,7 @@
         [--reps 5 --warmup 2 --samples 16 --seq 512 --attn eager --out-json F]
 
 For each model: builds random weights (transformers' own init, std 0.02) in a config with the
-real shapes (see /work/shared/anchors/README.md), stores them in bf16 with save_pretrained
+real shapes (see bench/reference/README.md), stores them in bf16 with save_pretrained
 into DIR/<model> (for our engine to load later), reloads that folder as fp32 on the GPU with
 the chosen attention, TF32 off, and times one calibration pass: a [samples, seq] batch of
 random ids through the model with a forward pre-hook on every mlp.down_proj that accumulates

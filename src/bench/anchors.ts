@@ -1,4 +1,4 @@
-// The PyTorch reference's cells (../shared/anchors/quality-<model>.json): best split per
+// The PyTorch reference's cells (bench/reference/quality-<model>.json): best split per
 // method and target, read into the shape our report prints beside our own numbers.
 
 export interface AnchorCell {
@@ -22,7 +22,7 @@ type Json = Record<string, any>;
 /** Parses an anchors file; throws a clear error when it is not one. */
 export function parseAnchors(json: Json, source: string): AnchorModel {
   if (!json || typeof json.dense?.bpb !== 'number' || typeof json.best !== 'object') {
-    throw new Error(`${source} is not an anchors quality file (needs dense.bpb and best): check --shared`);
+    throw new Error(`${source} is not a reference quality file (needs dense.bpb and best): check --reference (default bench/reference)`);
   }
   const best: AnchorModel['best'] = {};
   for (const [method, byTarget] of Object.entries(json.best as Json)) {

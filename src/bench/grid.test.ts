@@ -1,17 +1,17 @@
 // The benchmark's pure parts: split cells reproduce the anchors' (V', I') and n/a reasons
-// on all three shared models; best-cell choice; anchors parsing; report and chart output.
+// on all three reference models (bench/reference); best-cell choice; anchors parsing; report and chart output.
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAnchors } from './anchors';
 import { lineChartSvg } from './chart-svg';
 import { methodsByName, parseReductions, splitCell, type ModelCosts } from './grid';
 import { bestCells, type QualityCell } from './quality';
+import { BENCH_REFERENCE } from '../testing/fixtures';
 
-const SHARED = resolve(process.cwd(), '../shared');
 
 function anchorFile(model: string): any {
-  return JSON.parse(readFileSync(join(SHARED, 'anchors', `quality-${model}.json`), 'utf8'));
+  return JSON.parse(readFileSync(join(BENCH_REFERENCE, `quality-${model}.json`), 'utf8'));
 }
 
 describe('splitCell', () => {
@@ -66,7 +66,7 @@ describe('flags and inputs', () => {
     expect(a.best.depth['0.1']).toMatchObject({ layers: 4, share: null });
     expect(a.best.compact['0.3']?.bpb).toBeCloseTo(2.5933, 4);
     expect(a.blockInfluence).toHaveLength(5);
-    expect(() => parseAnchors({}, 'x.json')).toThrow(/not an anchors quality file/);
+    expect(() => parseAnchors({}, 'x.json')).toThrow(/not a reference quality file/);
   });
   it('draws one polyline per series on a log axis', () => {
     const svg = lineChartSvg('t', [

@@ -1,6 +1,6 @@
 // The quality benchmark's grid (pure): methods, and the (V', I') of every
 // (method, reduction r, split s) cell under the anchors' protocol
-// (../shared/anchors/README.md): removed R = r x dense params; split s takes
+// (bench/reference/README.md): removed R = r x dense params; split s takes
 // ceil(s R / rowCost) vocabulary rows, the rest as whole FFN channels (ceil), so every
 // cell removes at least R. A cell that needs more rows than are removable (V minus the
 // always-kept special + byte tokens) or all FFN channels is n/a, as in the anchors.

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { cpus } from 'node:os';
 import { acquireDevice, deviceLabel } from '../gpu/device';
 import { nodeGpu } from '../gpu/node-device';
@@ -17,16 +17,19 @@ import { METHODS, methodsByName, parseReductions } from '../bench/grid';
 import { PROTOCOL, runModelQuality, type ModelQuality } from '../bench/quality';
 import { modelMarkdown } from '../bench/report';
 import { UsageError, optionalNumber, parseFlags } from './args';
+import { benchDataDir, benchReferenceDir, corpusFile, modelDir } from './bench-data';
 
 export const BENCH_QUALITY_USAGE = `  bench-quality [--models NAME|DIR,...] [--reductions 10,20,30,40,50] [--methods compact,...]
-         [--shared DIR] [--out-json FILE] [--out-md FILE] [--charts DIR] [--eval-bytes N]
-         pruning quality vs baselines and the PyTorch anchors (BENCHMARKS.md)`;
+         [--data DIR] [--reference DIR] [--out-json FILE] [--out-md FILE] [--charts DIR] [--eval-bytes N]
+         pruning quality vs baselines and the PyTorch reference (BENCHMARKS.md); --data DIR holds
+         models/<name>/ and corpora/ (default ../shared when it exists), --reference DIR the
+         reference's quality-<model>.json (default bench/reference)`;
 
 async function readOrExplain(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch {
-    throw new UsageError(`cannot read ${what} at ${path}: give --shared DIR (the folder with models/, corpora/ and anchors/)`);
+    throw new UsageError(`cannot read ${what} at ${path}: give --data DIR (the folder with models/ and corpora/)`);
   }
 }
 
@@ -41,12 +44,13 @@ function svgToPng(svg: string, png: string): string | null {
 
 export async function runBenchQuality(argv: string[]): Promise<void> {
   const f = parseFlags(argv, {
-    models: { type: 'string' }, reductions: { type: 'string' }, methods: { type: 'string' }, shared: { type: 'string' },
+    models: { type: 'string' }, reductions: { type: 'string' }, methods: { type: 'string' }, data: { type: 'string' }, shared: { type: 'string' }, reference: { type: 'string' },
     'out-json': { type: 'string' }, 'out-md': { type: 'string' }, charts: { type: 'string' }, 'eval-bytes': { type: 'string' },
   });
-  const shared = resolve(typeof f.shared === 'string' ? f.shared : '../shared');
+  const data = benchDataDir(f);
+  const reference = benchReferenceDir(f);
   const names = typeof f.models === 'string' ? f.models.split(',') : ['stories260K', 'llama-10m', 'qwen2-14m'];
-  const dirs = names.map((n) => (n.includes('/') ? resolve(n) : join(shared, 'models', n)));
+  const dirs = names.map((n) => modelDir(data, n));
   let reductions: number[];
   try {
     reductions = parseReductions(typeof f.reductions === 'string' ? f.reductions : '10,20,30,40,50');
@@ -64,9 +68,9 @@ export async function runBenchQuality(argv: string[]): Promise<void> {
   const outMd = typeof f['out-md'] === 'string' ? f['out-md'] : 'docs/bench/quality.md';
   const charts = typeof f.charts === 'string' ? f.charts : 'docs/bench';
 
-  const calibText = await readOrExplain(join(shared, 'corpora', 'wikitext2-test.raw'), 'the calibration text');
-  const heldOut = utf8Prefix(await readOrExplain(join(shared, 'corpora', 'tinystories-heldout.txt'), 'the held-out text'), evalBytes);
-  for (const d of dirs) if (!existsSync(join(d, 'config.json'))) throw new UsageError(`no model folder at ${d} (config.json missing): check --models / --shared`);
+  const calibText = await readOrExplain(corpusFile(data, 'wikitext2-test.raw'), 'the calibration text');
+  const heldOut = utf8Prefix(await readOrExplain(corpusFile(data, 'tinystories-heldout.txt'), 'the held-out text'), evalBytes);
+  for (const d of dirs) if (!existsSync(join(d, 'config.json'))) throw new UsageError(`no model folder at ${d} (config.json missing): check --models / --data`);
 
   const gpu = await nodeGpu();
   const results: ModelQuality[] = [];
@@ -87,9 +91,10 @@ export async function runBenchQuality(argv: string[]): Promise<void> {
       s.dispose();
     }
     results.push(q);
-    const anchorPath = join(shared, 'anchors', `quality-${name}.json`);
+    const anchorPath = join(reference, `quality-${name}.json`);
     let anchors: AnchorModel | null = null;
     if (existsSync(anchorPath)) anchors = parseAnchors(JSON.parse(await readFile(anchorPath, 'utf8')), anchorPath);
+    else console.error(`no PyTorch reference for ${name} (${anchorPath}): the report shows our numbers only`);
     markdown.push(modelMarkdown(q, anchors));
     const svgPath = join(charts, `quality-${name}.svg`);
     await writeFile(svgPath, lineChartSvg(`${name}: bits per byte vs parameters removed (best split per method)`, seriesOf(q), q.dense.bits_per_byte));

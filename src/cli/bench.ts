@@ -2,16 +2,16 @@
 // Load MB/s (file -> GPU f32), calibration tokens/s, eval tokens/s, export MB/s, peak JS heap.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { acquireDevice, deviceLabel } from '../gpu/device';
 import { nodeGpu } from '../gpu/node-device';
 import { openNodeFolder } from '../io/node-files';
 import { nodeOutputFolder } from '../io/node-output';
 import { openSession } from '../engine/session';
 import { parseFlags } from './args';
+import { benchDataDir, corpusFile, modelDir } from './bench-data';
 
-const SHARED = resolve(process.cwd(), '../shared');
-const DEFAULT_MODELS = ['stories260K', 'llama-10m', 'qwen2-14m'].map((m) => join(SHARED, 'models', m));
+const DEFAULT_MODELS = ['stories260K', 'llama-10m', 'qwen2-14m'];
 
 export interface BenchRow {
   model: string;
@@ -69,10 +69,11 @@ export async function benchModel(device: GPUDevice, dir: string, calibText: stri
 }
 
 export async function runBench(argv: string[]): Promise<void> {
-  const f = parseFlags(argv, { models: { type: 'string' }, shards: { type: 'string' }, json: { type: 'string' }, samples: { type: 'string' }, 'sample-tokens': { type: 'string' } });
-  const models = typeof f.models === 'string' ? f.models.split(',') : DEFAULT_MODELS;
-  const calibText = await readFile(join(SHARED, 'corpora', 'wikitext2-test.raw'), 'utf8');
-  const evalText = await readFile(join(SHARED, 'corpora', 'tinystories-heldout.txt'), 'utf8');
+  const f = parseFlags(argv, { models: { type: 'string' }, data: { type: 'string' }, shared: { type: 'string' }, shards: { type: 'string' }, json: { type: 'string' }, samples: { type: 'string' }, 'sample-tokens': { type: 'string' } });
+  const data = benchDataDir(f);
+  const models = (typeof f.models === 'string' ? f.models.split(',') : DEFAULT_MODELS).map((m) => modelDir(data, m));
+  const calibText = await readFile(corpusFile(data, 'wikitext2-test.raw'), 'utf8');
+  const evalText = await readFile(corpusFile(data, 'tinystories-heldout.txt'), 'utf8');
   const samples = Number(f.samples ?? 4); // 4 x 512 measures throughput; 16 x 512 is slow on SwiftShader
   const sampleTokens = Number(f['sample-tokens'] ?? 512);
   const gpu = await nodeGpu();

@@ -6,8 +6,8 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const MODEL = resolve(ROOT, '../shared/models/stories260K');
-const TEXT = resolve(ROOT, '../shared/corpora/tinystories-heldout.txt');
+const MODEL = resolve(ROOT, 'fixtures/stories260K');
+const TEXT = resolve(ROOT, 'fixtures/corpora/tinystories-heldout.txt');
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin/compact-studio.mjs'), ...args], { encoding: 'utf8', timeout: 300_000 });

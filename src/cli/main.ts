@@ -22,7 +22,7 @@ import { runSelftest } from './selftest';
 const USAGE = `compact-studio <command> [flags]
 
   eval   --model DIR --text FILE [--tokens N] [--seq S] [--bytes N] [--bos] [--json]
-         mean NLL, perplexity and bits per byte under DESIGN.md's protocol
+         mean NLL, perplexity and bits per byte under docs/DESIGN.md's protocol
          (first N tokens, windows of S, no BOS unless --bos). --bytes cuts the text
          to its first N UTF-8 bytes first (65536 for the cross-tokenizer comparison).
   prune  --model DIR --calib FILE (--vocab-keep N | --vocab-ratio R) (--ffn-keep N | --ffn-ratio R)
@@ -32,7 +32,8 @@ const USAGE = `compact-studio <command> [flags]
          DIR must be new or empty (--overwrite replaces it once the new export is complete) and
          outside the model folder; the export is written beside it and renamed into place.
          Progress goes to stderr; --json adds seconds per stage, gpu_peak_bytes, peak_rss_bytes.
-  bench  [--models DIR,DIR,...] [--json FILE]   speed on this machine
+  bench  [--models NAME|DIR,...] [--data DIR] [--json FILE]   speed on this machine;
+         --data DIR holds models/<name>/ and corpora/ (default ../shared when it exists)
   bench-gpu --model DIR [--samples 16 --seq 512 --reps 5 --warmup 2] [--scaling] [--precision exact|fast|both] [--decode]
          engine speed at a model's real shapes with random ids (no tokenizer needed)
   bench-matmul [--reps N] [--per-submit N] [--scale S]

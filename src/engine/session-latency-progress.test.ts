@@ -1,14 +1,14 @@
 // latency() reports progress between its timed runs (resident: 4 prefill runs and 7 decode steps;
 // streamed: 4 prefill passes, no decode), the places where the studio's cancel stops it: a
 // throwing progress callback ends the call there, with its buffers freed.
-import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testDevice } from '../gpu/test-device';
 import { openNodeFolder } from '../io/node-files';
+import { STORIES260K } from '../testing/fixtures';
 import { CancelledError } from './cancel';
 import { openSession, type EngineSession } from './session';
 
-const MODEL = join(resolve(process.cwd(), '../shared'), 'models', 'stories260K');
+const MODEL = STORIES260K;
 
 describe('latency progress', () => {
   let s: EngineSession;

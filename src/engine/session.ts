@@ -73,7 +73,7 @@ export class EngineSession implements EngineSessionApi {
       elemBytes,
       gpuElemBytes: (ref) => (gpuDtype(ref.role, this.ckpt.entries.get(ref.name)!.dtype) === 'f32' ? 4 : 2),
       jsons,
-      room: () => this.plan.budgetBytes - gpu.memory().allocatedBytes - reserveFor(this.plan.budgetBytes) - activationBytesPerToken(model) * PLACEMENT_WINDOW,
+      room: () => this.plan.budgetBytes - gpu.memory().allocatedBytes - reserveFor(this.plan.weightBytes) - activationBytesPerToken(model) * PLACEMENT_WINDOW,
     });
   }
 
@@ -122,7 +122,7 @@ export class EngineSession implements EngineSessionApi {
   /** GPU bytes passes may use for activations now: streamed, the plan's share (less what a preview's slots take); resident, what the budget leaves. */
   activationBytes(): number {
     if (this.plan.mode === 'streamed') return Math.max(activationBytesPerToken(this.model) * PLACEMENT_WINDOW, this.plan.activationBytes - this.preview.gpuBytes());
-    const left = this.plan.budgetBytes - this.gpu.memory().allocatedBytes - reserveFor(this.plan.budgetBytes);
+    const left = this.plan.budgetBytes - this.gpu.memory().allocatedBytes - reserveFor(this.plan.weightBytes);
     return Math.max(activationBytesPerToken(this.model) * PLACEMENT_WINDOW, Math.min(MAX_ACTIVATIONS, left));
   }
 

@@ -4,16 +4,17 @@
 // Llama-2 32k tokenizer, generated at test time (src/bench/random-model.ts).
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHAPES, writeRandomModel } from '../bench/random-model';
 import { testDevice } from '../gpu/test-device';
 import { openNodeFolder } from '../io/node-files';
 import { nodeOutputFolder } from '../io/node-output';
+import { corpusPath, tokenizerFixtureDir } from '../testing/fixtures';
 import { openSession, type EngineSession } from './session';
 
-const TOKENIZER = resolve(process.cwd(), '../shared/models/llama-10m');
-const TEXT = resolve(process.cwd(), '../shared/corpora/tinystories-heldout.txt');
+const TOKENIZER = tokenizerFixtureDir('llama-10m'); // Llama-2 32k tokenizer + llama-10m's configs
+const TEXT = corpusPath('tinystories');
 
 describe('streamed = resident (tiny-32k: BF16, V=32000)', () => {
   let dir = '';

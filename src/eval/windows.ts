@@ -1,4 +1,4 @@
-// The evaluation protocol of DESIGN.md, as pure functions over token ids.
+// The evaluation protocol of docs/DESIGN.md, as pure functions over token ids.
 // Keep the first N tokens, cut consecutive windows of S (a partial last window is
 // dropped), every window on its own; predicted positions are 1..S-1 of each window.
 

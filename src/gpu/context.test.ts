@@ -4,7 +4,8 @@ import { Gpu } from './context';
 import { acquireDevice } from './device';
 import { DeviceLostError, TensorTooLargeError } from './errors';
 import { nodeGpu } from './node-device';
-import { scaleInPlace } from './ops/elementwise';
+import { embedding } from './ops/embedding';
+import { matmul } from './ops/matmul';
 import { testGpu } from './ops/test-utils';
 import { numel } from './tensor';
 import { GpuTimer } from './timer';
@@ -29,15 +30,22 @@ describe('Gpu context', () => {
 
   it('keeps each dispatch its own uniforms when many are batched into one submit', async () => {
     const gpu = await testGpu();
-    const xs = Array.from({ length: 40 }, (_, i) => gpu.tensor([3], `x${i}`, Float32Array.of(1, 2, 3)));
+    // embedding of row 0 = [1, 2, 3] with a per-dispatch scale uniform: out = [s, 2s, 3s]
+    const table = gpu.tensor([1, 3], 'table', Float32Array.of(1, 2, 3));
+    const ids = gpu.u32Buffer(Uint32Array.of(0), 'ids');
+    const outs = (tag: string) => Array.from({ length: 40 }, (_, i) => gpu.tensor([1, 3], `${tag}${i}`));
+    const [first, second] = [outs('a'), outs('b')];
     const rec = gpu.recorder('batched');
-    xs.forEach((x, i) => scaleInPlace(gpu, rec, x, i));
+    first.forEach((o, i) => embedding(gpu, rec, table, ids, o, { scale: i }));
     rec.submit();
     // reuse of pooled uniform buffers by a second recorder must not disturb the first
     const rec2 = gpu.recorder('second');
-    xs.forEach((x) => scaleInPlace(gpu, rec2, x, 2));
+    second.forEach((o, i) => embedding(gpu, rec2, table, ids, o, { scale: 100 + i }));
     rec2.submit();
-    for (let i = 0; i < xs.length; i += 13) expect(Array.from(await gpu.read(xs[i]))).toEqual([2 * i, 4 * i, 6 * i]);
+    for (let i = 0; i < 40; i += 13) {
+      expect(Array.from(await gpu.read(first[i]))).toEqual([i, 2 * i, 3 * i]);
+      expect(Array.from(await gpu.read(second[i]))).toEqual([100 + i, 2 * (100 + i), 3 * (100 + i)]);
+    }
     expect(rec.dispatchCount).toBe(40);
   });
 
@@ -58,16 +66,40 @@ describe('Gpu context', () => {
     expect(gpu.pipeline('test/cache', code, { WG: 32 })).not.toBe(gpu.pipeline('test/cache', code, { WG: 64 }));
   });
 
-  it('times work and benchmarks a small matmul', async () => {
+  it('times work: within the wall time around it, and more work takes longer', async () => {
     const gpu = await testGpu();
     const timer = new GpuTimer(gpu);
-    const x = gpu.tensor([1000], 'x');
-    const t = await timer.time((rec) => scaleInPlace(gpu, rec, x, 2));
-    expect(t.ms).toBeGreaterThanOrEqual(0);
-    expect(t.source).toBe(gpu.hasTimestamps ? 'timestamp' : 'wall-clock');
-    const [r] = await benchMatmul(gpu, [{ T: 64, N: 64, K: 64 }], { repeats: 1, perSubmit: 2 });
-    console.log(`bench 64^3: ${r.ms.toFixed(3)} ms, ${(r.tflops * 1e3).toFixed(3)} GFLOP/s (${r.source})`);
-    expect(r.tflops).toBeGreaterThan(0);
+    const mm = (n: number, times: number) => {
+      const [x, w, y] = [gpu.tensor([n, n], 'x', new Float32Array(n * n).fill(0.5)), gpu.tensor([n, n], 'w'), gpu.tensor([n, n], 'y')];
+      return (rec: Parameters<Parameters<GpuTimer['time']>[0]>[0]) => {
+        for (let i = 0; i < times; i++) matmul(gpu, rec, x, w, y);
+      };
+    };
+    await timer.time(mm(64, 1)); // compile the pipelines outside the timed runs
+    await timer.time(mm(256, 1));
+    const wall0 = performance.now();
+    const small = await timer.time(mm(64, 1));
+    const wall = performance.now() - wall0;
+    const big = await timer.time(mm(256, 4)); // 256x the multiply-adds
+    console.log(`timer (${small.source}): 64^3 x1 ${small.ms.toFixed(3)} ms (wall ${wall.toFixed(3)} ms), 256^3 x4 ${big.ms.toFixed(3)} ms`);
+    expect(small.source).toBe(gpu.hasTimestamps ? 'timestamp' : 'wall-clock');
+    // a GPU time is positive, finite, in ms (not ns or s): it fits inside the wall time of the call
+    expect(Number.isFinite(small.ms) && small.ms > 0).toBe(true);
+    expect(small.ms).toBeLessThanOrEqual(wall + 0.1);
+    expect(big.ms).toBeGreaterThan(small.ms);
     timer.destroy();
+  });
+
+  it('benchmarks a small matmul: ms per matmul within the wall time, TFLOP/s and GB/s consistent with it', async () => {
+    const gpu = await testGpu();
+    const [T, N, K, perSubmit] = [64, 64, 64, 2];
+    const wall0 = performance.now();
+    const [r] = await benchMatmul(gpu, [{ T, N, K }], { repeats: 1, perSubmit });
+    const wall = performance.now() - wall0;
+    console.log(`bench 64^3: ${r.ms.toFixed(3)} ms, ${(r.tflops * 1e3).toFixed(3)} GFLOP/s (${r.source}), call ${wall.toFixed(1)} ms`);
+    expect(Number.isFinite(r.ms) && r.ms > 0).toBe(true);
+    expect(r.ms * perSubmit).toBeLessThanOrEqual(wall); // one timed submit of perSubmit matmuls, plus a warm-up
+    expect((r.tflops * 1e12 * r.ms) / 1e3 / (2 * T * N * K)).toBeCloseTo(1, 9);
+    expect((r.gbPerS * 1e9 * r.ms) / 1e3 / ((T * K + N * K + T * N) * 4)).toBeCloseTo(1, 9);
   });
 });

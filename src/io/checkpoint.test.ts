@@ -1,3 +1,5 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCheckpoint } from './checkpoint';
@@ -5,8 +7,9 @@ import { ModelFileError } from './errors';
 import { openNodeFolder } from './node-files';
 import { memoryFiles } from './source';
 import { f32File } from './test-helpers';
+import { GOLDENS, STORIES260K } from '../testing/fixtures';
+import { writeRandomModel } from '../testing/random-model';
 
-const shared = path.resolve(process.cwd(), '../shared');
 
 async function failure(p: Promise<unknown>): Promise<ModelFileError> {
   const err = await p.then(
@@ -75,20 +78,26 @@ describe('openCheckpoint', () => {
     expect(err.message).toMatch(/model\.safetensors\.index\.json: is not valid JSON/);
   });
 
-  it('opens the three shared models from disk', async () => {
-    const single = await openCheckpoint(await openNodeFolder(path.join(shared, 'models/stories260K')));
+  it('opens stories260K (one file) and sharded folders (transformers\' 5 shards; a random BF16 model in 2) from disk', async () => {
+    const single = await openCheckpoint(await openNodeFolder(STORIES260K));
     expect(single.shardNames).toEqual(['model.safetensors']);
     expect(single.entries.get('model.embed_tokens.weight')).toMatchObject({ dtype: 'F32', shape: [512, 64] });
 
-    for (const name of ['llama-10m', 'qwen2-14m']) {
-      const folder = await openNodeFolder(path.join(shared, 'models', name));
-      const ckpt = await openCheckpoint(folder);
-      const index = JSON.parse(new TextDecoder().decode(await folder.get('model.safetensors.index.json')!.read(0, 1e7)));
-      expect(ckpt.shardNames).toEqual(['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors']);
-      expect(ckpt.totalBytes).toBe(index.metadata.total_size);
-      expect(ckpt.entries.size).toBe(Object.keys(index.weight_map).length);
-      const norm = await ckpt.readTensorBytes('model.norm.weight');
-      expect(norm.length).toBe(ckpt.entries.get('model.norm.weight')!.end - ckpt.entries.get('model.norm.weight')!.begin);
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'cs-ckpt-'));
+    try {
+      const qwen = await writeRandomModel(path.join(tmp, 'qwen2'), { family: 'qwen2', dtype: 'BF16', shards: 2 });
+      for (const [dir, shards] of [[path.join(GOLDENS, 'llama-bias-sharded'), 5], [qwen.dir, 2]] as const) {
+        const folder = await openNodeFolder(dir);
+        const ckpt = await openCheckpoint(folder);
+        const index = JSON.parse(new TextDecoder().decode(await folder.get('model.safetensors.index.json')!.read(0, 1e7)));
+        expect(ckpt.shardNames).toEqual(Array.from({ length: shards }, (_, i) => `model-0000${i + 1}-of-0000${shards}.safetensors`));
+        expect(ckpt.totalBytes).toBe(index.metadata.total_size);
+        expect(ckpt.entries.size).toBe(Object.keys(index.weight_map).length);
+        const norm = await ckpt.readTensorBytes('model.norm.weight');
+        expect(norm.length).toBe(ckpt.entries.get('model.norm.weight')!.end - ckpt.entries.get('model.norm.weight')!.begin);
+      }
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
     }
   });
 

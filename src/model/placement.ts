@@ -14,9 +14,10 @@ import type { WeightRef } from './weights';
  *  calibration sample), a streamed one at least 128 (longer windows still run, one per batch). */
 export const PLACEMENT_WINDOW = 512;
 const MIN_STREAMED_WINDOW = 128;
-/** Room kept free for pipelines, uniforms, timers and the allocator's slack: 32 MiB, less in small budgets. */
-export function reserveFor(budgetBytes: number): number {
-  return Math.min(32 << 20, Math.max(1 << 20, budgetBytes / 16));
+/** Room kept free for pipelines, uniforms, timers and the allocator's slack: a sixteenth of the
+ *  weights, between 1 and 32 MiB (a property of the model, so the needs do not move with the budget). */
+export function reserveFor(weightBytes: number): number {
+  return Math.min(32 << 20, Math.max(1 << 20, Math.round(weightBytes / 16)));
 }
 /** Resident passes gain nothing from batches beyond this (and stay well within one binding). */
 const MAX_RESIDENT_ACTIVATIONS = 2 ** 31;
@@ -67,7 +68,7 @@ function windowBytes(spec: ModelSpec, intermediate: number, S: number): number {
 
 export function planPlacement(gpu: Gpu, spec: ModelSpec, ckpt: Checkpoint, refs: WeightRef[], budgetBytes: number): PlacementPlan {
   const weightBytes = refs.reduce((a, r) => a + gpuTensorBytes(r, ckpt.entries.get(r.name)!.dtype), 0);
-  const reserve = reserveFor(budgetBytes);
+  const reserve = reserveFor(weightBytes);
   const oneWindow = windowBytes(spec, spec.intermediate, PLACEMENT_WINDOW);
   const residentNeedBytes = weightBytes + oneWindow + reserve;
   // streamed: two layer slots and two vocabulary-chunk slots of about a sixteenth of the budget

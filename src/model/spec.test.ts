@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ModelFileError, UnsupportedModelError } from '../io/errors';
-import { embedScaleInDtype, parseModelSpec, roundToBf16, roundToF16 } from './spec';
+import { FIXTURES } from '../testing/fixtures';
+import { parseModelSpec } from './spec';
+import { embedScaleInDtype, roundToBf16, roundToF16 } from './test-helpers';
 
-const shared = path.resolve(process.cwd(), '../shared');
-const readJson = (rel: string): unknown => JSON.parse(readFileSync(path.join(shared, rel), 'utf8'));
+const readJson = (rel: string): unknown => JSON.parse(readFileSync(path.join(FIXTURES, rel), 'utf8'));
 
 /** 1 / theta^(2i/E), computed here in double precision, independent of the parser. */
 const defaultInvFreq = (theta: number, E: number) => Array.from({ length: E / 2 }, (_, i) => 1 / theta ** ((2 * i) / E));
@@ -64,9 +65,9 @@ const GEMMA_3_1B_IT = {
   rope_scaling: null, rope_theta: 1000000, sliding_window: 512, sliding_window_pattern: 6, torch_dtype: 'bfloat16', vocab_size: 262144,
 };
 
-describe('parseModelSpec: shared models', () => {
+describe('parseModelSpec: fixture configs', () => {
   it('stories260K (tied llama, F32, top-level rope_theta)', () => {
-    const s = parseModelSpec(readJson('models/stories260K/config.json'), readJson('models/stories260K/generation_config.json'));
+    const s = parseModelSpec(readJson('stories260K/config.json'), readJson('stories260K/generation_config.json'));
     expect(s).toMatchObject({ family: 'llama', vocabSize: 512, hidden: 64, layers: 5, heads: 8, kvHeads: 4, headDim: 8, intermediate: 172, activation: 'silu', rmsEps: 1e-5, tiedEmbeddings: true, qkvBias: false, oBias: false, mlpBias: false, qkNorm: false, sandwichNorms: false, normPlusOne: false, embedScale: 1, bosId: 1, eosIds: [2], padId: null, dtype: 'float32', slidingWindow: null });
     expect(s.attnScale).toBeCloseTo(1 / Math.sqrt(8), 12);
     expect(s.layerKinds).toEqual(Array(5).fill('full'));
@@ -75,10 +76,10 @@ describe('parseModelSpec: shared models', () => {
   });
 
   it('llama-10m and qwen2-14m (transformers 5 rope_parameters)', () => {
-    const l = parseModelSpec(readJson('models/llama-10m/config.json'));
+    const l = parseModelSpec(readJson('tokenizers/llama-10m/config.json'));
     expect(l).toMatchObject({ family: 'llama', vocabSize: 32000, hidden: 128, layers: 8, heads: 4, kvHeads: 2, headDim: 32, intermediate: 512, tiedEmbeddings: false, qkvBias: false, dtype: 'bfloat16', bosId: 1, eosIds: [2] });
     expectClose(l.ropeFull.invFreq, defaultInvFreq(10000, 32));
-    const q = parseModelSpec(readJson('models/qwen2-14m/config.json'));
+    const q = parseModelSpec(readJson('tokenizers/qwen2-14m/config.json'));
     expect(q).toMatchObject({ family: 'qwen2', vocabSize: 50257, hidden: 192, heads: 6, kvHeads: 2, headDim: 32, intermediate: 768, tiedEmbeddings: true, qkvBias: true, oBias: false, rmsEps: 1e-6, bosId: 50256, eosIds: [50256], slidingWindow: null });
     expect(q.layerKinds).toEqual(Array(8).fill('full'));
     expectClose(q.ropeFull.invFreq, defaultInvFreq(1e6, 32));

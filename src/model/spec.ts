@@ -125,7 +125,7 @@ export function parseModelSpec(config: unknown, generationConfig?: unknown): Mod
     normPlusOne: gemma,
     // HF multiplies by torch.tensor(D ** 0.5, dtype=hidden_states.dtype): the compute dtype. The engine
     // computes in f32 (as transformers does over upcast weights), so the f32 value is the one used;
-    // embedScaleInDtype() gives what a bf16/f16 run would use (45.25 for sqrt(2048) in bf16).
+    // a bf16/f16 run would use it rounded to that dtype (45.25 for sqrt(2048) in bf16).
     embedScale: gemma ? Math.fround(Math.sqrt(hidden)) : 1,
     tiedEmbeddings: firstBool(outer, 'tie_word_embeddings') ?? d.tied,
     // qwen2 always has q/k/v biases (hard-coded in Qwen2Attention); mistral has none.
@@ -147,29 +147,6 @@ export function parseModelSpec(config: unknown, generationConfig?: unknown): Mod
     dtype: firstString(outer, 'dtype') ?? firstString(outer, 'torch_dtype') ?? 'unknown',
     maxPositions,
   };
-}
-
-/** Gemma's embedding scale as HF applies it: sqrt(D) rounded to the weights' dtype. */
-export function embedScaleInDtype(spec: ModelSpec, dtype: 'F32' | 'F16' | 'BF16'): number {
-  if (spec.embedScale === 1 || dtype === 'F32') return spec.embedScale;
-  return dtype === 'BF16' ? roundToBf16(spec.embedScale) : roundToF16(spec.embedScale);
-}
-
-export function roundToBf16(x: number): number {
-  const f = new Float32Array([x]);
-  const u = new Uint32Array(f.buffer);
-  u[0] = ((u[0] + 0x7fff + ((u[0] >>> 16) & 1)) >>> 16) << 16; // round to nearest even on the low 16 bits
-  return f[0];
-}
-
-/** Rounds a finite value in f16's normal range to the nearest f16 (ties to even). */
-export function roundToF16(x: number): number {
-  if (x === 0 || !Number.isFinite(x)) return x;
-  const ulp = 2 ** (Math.max(Math.floor(Math.log2(Math.abs(x))), -14) - 10);
-  const q = x / ulp;
-  const r = Math.round(q);
-  const even = Math.abs(q - Math.trunc(q)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-  return even * ulp;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,13 +5,13 @@ import { openCheckpoint } from '../io/checkpoint';
 import { ModelFileError } from '../io/errors';
 import { openNodeFolder } from '../io/node-files';
 import type { TensorEntry } from '../io/safetensors';
+import { FIXTURES } from '../testing/fixtures';
 import { parseModelSpec } from './spec';
 import { checkWeights, detectPrefixes, weightTable, type WeightRef } from './weights';
 
-const shared = path.resolve(process.cwd(), '../shared');
-
-async function sharedModel(name: string) {
-  const dir = path.join(shared, 'models', name);
+/** A model folder under fixtures/ (stories260K, or goldens/NAME saved by transformers). */
+async function fixtureModel(name: string) {
+  const dir = path.join(FIXTURES, name);
   const spec = parseModelSpec(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')));
   const ckpt = await openCheckpoint(await openNodeFolder(dir));
   return { spec, ckpt };
@@ -24,14 +24,14 @@ function entriesFor(refs: WeightRef[], dtype: TensorEntry['dtype'] = 'BF16'): Ma
 
 const GEMMA2 = parseModelSpec({ model_type: 'gemma2', hidden_size: 16, intermediate_size: 24, num_hidden_layers: 2, num_attention_heads: 2, num_key_value_heads: 1, head_dim: 8, vocab_size: 40 });
 
-describe('weightTable on the shared models', () => {
+describe('weightTable on checkpoints saved by transformers', () => {
   for (const [name, tied, perLayer] of [
     ['stories260K', true, 9],
-    ['llama-10m', false, 9],
-    ['qwen2-14m', true, 12],
+    ['goldens/llama-bias-sharded', false, 16], // 9 + q/k/v/o biases + gate/up/down biases
+    ['goldens/qwen2-bf16', true, 12], // 9 + q/k/v biases
   ] as const) {
     it(`${name}: every table entry exists with its shape and the table covers the checkpoint`, async () => {
-      const { spec, ckpt } = await sharedModel(name);
+      const { spec, ckpt } = await fixtureModel(name);
       const refs = checkWeights(spec, ckpt.entries);
       expect(refs.length).toBe(spec.layers * perLayer + 2 + (tied ? 0 : 1));
       for (const r of refs) expect(ckpt.entries.get(r.name)!.shape).toEqual(r.shape);
@@ -41,8 +41,8 @@ describe('weightTable on the shared models', () => {
     });
   }
 
-  it('llama names: post_attention_layernorm is the pre-FFN norm; prune axes', async () => {
-    const { spec } = await sharedModel('llama-10m');
+  it('llama names: post_attention_layernorm is the pre-FFN norm; prune axes (llama-10m config)', async () => {
+    const spec = parseModelSpec(JSON.parse(readFileSync(path.join(FIXTURES, 'tokenizers/llama-10m/config.json'), 'utf8')));
     const byName = new Map(weightTable(spec).map((r) => [r.name, r]));
     expect(byName.get('model.layers.3.post_attention_layernorm.weight')).toMatchObject({ role: 'preFfnNorm', layer: 3, shape: [128] });
     expect(byName.get('model.embed_tokens.weight')).toMatchObject({ role: 'embed', layer: null, prune: 'vocabRows', shape: [32000, 128] });

@@ -1,17 +1,17 @@
 // Depth baseline: row cosines, the drop rule, the layer-dropped model, and BI on the
 // real stories260K through the forward hook (2 windows of 32 tokens: fast on SwiftShader).
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Gpu } from '../gpu/context';
 import { testDevice } from '../gpu/test-device';
 import { openNodeFolder } from '../io/node-files';
 import { openModel } from '../model/open';
 import { TextTokenizer } from '../tokenizer/text-tokenizer';
+import { loadCorpus, STORIES260K } from '../testing/fixtures';
 import { calibrationWindows } from './calibration';
 import { accumulateRowCosines, blockInfluence, dropLayers, layersToDrop } from './depth';
 
-const SHARED = resolve(process.cwd(), '../shared');
 
 describe('accumulateRowCosines', () => {
   it('averages per-row cosines (parallel 1, orthogonal 0, opposite -1)', () => {
@@ -46,10 +46,10 @@ describe('blockInfluence + dropLayers on stories260K', () => {
   it('is a real 1 - cos per layer, and dropping the last layer leaves the others unchanged', async () => {
     const { device } = await testDevice();
     const gpu = new Gpu(device);
-    const dir = join(SHARED, 'models', 'stories260K');
+    const dir = STORIES260K;
     const { model } = await openModel(gpu, await openNodeFolder(dir));
     const tok = TextTokenizer.fromJson(JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')));
-    const ids = tok.encode(readFileSync(join(SHARED, 'corpora', 'wikitext2-test.raw'), 'utf8').slice(0, 4000));
+    const ids = tok.encode(loadCorpus('wikitext2').slice(0, 4000));
     const cal = calibrationWindows(ids, 2, 32);
 
     const bi = await blockInfluence(gpu, model, cal, 1 << 28);

@@ -1,8 +1,11 @@
 // Export without GPU: keeping everything is the identity (bit-identical tensors, same
 // tokenizer encoding); a real pruning gathers exactly the chosen rows/columns.
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+// Models: stories260K (real, F32) and random-weight models with real 32k / 50k tokenizers
+// (src/testing/random-model.ts), written into a temp folder.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openCheckpoint } from '../io/checkpoint';
 import { readJsonFile } from '../io/json-files';
 import { memoryFiles, type OutputFolder } from '../io/source';
@@ -10,9 +13,21 @@ import { openNodeFolder } from '../io/node-files';
 import { decodeToF32 } from '../io/dtype-decode';
 import { parseModelSpec } from '../model/spec';
 import { TextTokenizer } from '../tokenizer/text-tokenizer';
+import { loadCorpus, STORIES260K } from '../testing/fixtures';
+import { writeRandomModel } from '../testing/random-model';
 import { exportPrunedFolder, gatherColBytes, gatherRowBytes } from './export';
 
-const SHARED = resolve(process.cwd(), '../shared');
+const tmp = mkdtemp(join(os.tmpdir(), 'cs-export-'));
+afterAll(async () => rm(await tmp, { recursive: true, force: true }));
+
+/** The folder of a test model: stories260K, or a random-weight one written once. */
+const MODELS: Record<string, () => Promise<string>> = {
+  stories260K: async () => STORIES260K,
+  // Qwen2 (q/k/v biases), tied, BF16, GPT-2 tokenizer (V 50257), two shards + index
+  'random qwen2': async () => (await writeRandomModel(join(await tmp, 'qwen2'), { family: 'qwen2', dtype: 'BF16', shards: 2 })).dir,
+  // Llama, untied, BF16, Llama-2 tokenizer (V 32000), 4 layers
+  'random llama': async () => (await writeRandomModel(join(await tmp, 'llama'), { family: 'llama', dtype: 'BF16', layers: 4 })).dir,
+};
 
 function memoryOut(): { out: OutputFolder; files: Map<string, Uint8Array> } {
   const files = new Map<string, Uint8Array>();
@@ -37,7 +52,7 @@ function memoryOut(): { out: OutputFolder; files: Map<string, Uint8Array> } {
 }
 
 async function exportModel(name: string, keptVocab: (V: number) => Uint32Array, keptFfn: (I: number) => Uint32Array, maxShardBytes?: number) {
-  const files = await openNodeFolder(join(SHARED, 'models', name));
+  const files = await openNodeFolder(await MODELS[name]!());
   const config = (await readJsonFile(files, 'config.json', true)) as Record<string, unknown>;
   const generationConfig = (await readJsonFile(files, 'generation_config.json', false)) as Record<string, unknown>;
   const tokenizerJson = (await readJsonFile(files, 'tokenizer.json', true)) as Record<string, unknown>;
@@ -54,9 +69,10 @@ async function exportModel(name: string, keptVocab: (V: number) => Uint32Array, 
 const range = (n: number) => Uint32Array.from({ length: n }, (_, i) => i);
 
 describe('export', () => {
-  for (const name of ['stories260K', 'qwen2-14m']) {
+  for (const name of ['stories260K', 'random qwen2']) {
     it(`keeping everything is the identity (${name})`, async () => {
-      const { ckpt, exported, result, tokenizerJson, tokenizerConfig } = await exportModel(name, range, range, name === 'qwen2-14m' ? 20e6 : undefined);
+      const { ckpt, exported, result, tokenizerJson, tokenizerConfig } = await exportModel(name, range, range, name === 'random qwen2' ? 2e6 : undefined);
+      if (name === 'random qwen2') expect(result.files.filter((f) => f.name.endsWith('.safetensors'))).toHaveLength(2); // 3.2 MB embedding in a shard of its own
       const after = await openCheckpoint(exported);
       expect([...after.entries.keys()].sort()).toEqual([...ckpt.entries.keys()].sort());
       for (const [tname, e] of ckpt.entries) {
@@ -65,7 +81,7 @@ describe('export', () => {
         expect(after.entries.get(tname)!.dtype).toBe(e.dtype);
         expect(Buffer.compare(Buffer.from(a), Buffer.from(b))).toBe(0);
       }
-      const text = readFileSync(join(SHARED, 'corpora', 'tinystories-heldout.txt'), 'utf8').slice(0, 4000);
+      const text = loadCorpus('tinystories').slice(0, 4000);
       const before = TextTokenizer.fromJson(tokenizerJson, tokenizerConfig).encode(text);
       const tj = JSON.parse(new TextDecoder().decode(await exported.get('tokenizer.json')!.read(0, exported.get('tokenizer.json')!.size)));
       expect(TextTokenizer.fromJson(tj).encode(text)).toEqual(before);
@@ -73,10 +89,10 @@ describe('export', () => {
     });
   }
 
-  it('gathers the kept vocabulary rows and FFN channels exactly (llama-10m, BF16)', async () => {
+  it('gathers the kept vocabulary rows and FFN channels exactly (random llama: untied, BF16, V 32000)', async () => {
     const keepV = (V: number) => Uint32Array.from({ length: V }, (_, i) => i).filter((i) => i < 3 || i % 3 !== 2);
     const keepI = (I: number) => Uint32Array.from({ length: I }, (_, i) => i).filter((i) => i % 2 === 0);
-    const { ckpt, exported, sel, spec } = await exportModel('llama-10m', keepV, keepI);
+    const { ckpt, exported, sel, spec } = await exportModel('random llama', keepV, keepI);
     const after = await openCheckpoint(exported);
     const cfg = JSON.parse(new TextDecoder().decode(await exported.get('config.json')!.read(0, exported.get('config.json')!.size)));
     expect(cfg.vocab_size).toBe(sel.keptVocab.length);

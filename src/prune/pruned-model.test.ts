@@ -1,6 +1,5 @@
 // The preview's pruned model (gathered on the GPU) is the model the export writes:
 // same logits from both, with the vocabulary split into chunks on the GPU side.
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Gpu } from '../gpu/context';
 import { testDevice } from '../gpu/test-device';
@@ -12,8 +11,9 @@ import { forwardLogits } from '../model/logits';
 import { buildPrunedModel } from './pruned-model';
 import { weightTable } from '../model/weights';
 import { exportPrunedFolder } from './export';
+import { STORIES260K } from '../testing/fixtures';
 
-const MODEL = resolve(process.cwd(), '../shared/models/stories260K');
+const MODEL = STORIES260K;
 
 function memoryOut(files: Map<string, Uint8Array>): OutputFolder {
   return {

@@ -1,5 +1,5 @@
 // Our vocabulary selection + pruned tokenizer against the PyTorch reference in
-// ../shared/anchors (quality-<model>.json, results[*].tokenizer): for the same
+// bench/reference (quality-<model>.json, results[*].tokenizer): for the same
 // V', order and closure, the pruned tokenizer must keep the same number of
 // merges and tokenize the 64 KiB evaluation text identically in count, byte
 // fallbacks, bytes and round trip ("compact" = id order, "-freq" = calibration
@@ -11,7 +11,8 @@ import { selectVocabulary } from '../prune/vocab-select';
 import { isByteFallbackToken } from './byte-level';
 import { pruneTokenizerFiles } from './prune-tokenizer';
 import { TextTokenizer } from './text-tokenizer';
-import { loadCorpus, loadModelFiles, SHARED, type SharedModel } from './test-helpers';
+import { BENCH_REFERENCE } from '../testing/fixtures';
+import { loadCorpus, loadModelFiles, type FixtureModel } from './test-helpers';
 
 interface AnchorTokenizer {
   vocab_kept: number;
@@ -26,6 +27,8 @@ interface AnchorRow {
   tokenizer: AnchorTokenizer | null;
 }
 
+type ReferenceModel = Exclude<FixtureModel, 'gemma-style'>; // the models the PyTorch reference ran
+
 const EVAL_BYTES = 65_536;
 const CALIBRATION_TOKENS = 16 * 512;
 
@@ -37,7 +40,7 @@ function evalText(): string {
   return bytes.subarray(0, end).toString('utf8');
 }
 
-function calibrationCounts(model: SharedModel): Uint32Array {
+function calibrationCounts(model: ReferenceModel): Uint32Array {
   const files = loadModelFiles(model);
   const tok = TextTokenizer.fromJson(files.tokenizerJson, files.tokenizerConfig);
   const text = loadCorpus('wikitext2');
@@ -49,7 +52,7 @@ function calibrationCounts(model: SharedModel): Uint32Array {
   return counts;
 }
 
-const CASES: Record<SharedModel, { method: string; keep: number }[]> = {
+const CASES: Record<ReferenceModel, { method: string; keep: number }[]> = {
   'llama-10m': [
     { method: 'compact', keep: 28031 },
     { method: 'compact-freq', keep: 28031 },
@@ -73,8 +76,8 @@ const CASES: Record<SharedModel, { method: string; keep: number }[]> = {
   ],
 };
 
-describe.each(Object.keys(CASES) as SharedModel[])('pruned tokenizer of %s matches the PyTorch anchors', (model) => {
-  const rows: AnchorRow[] = JSON.parse(readFileSync(path.join(SHARED, 'anchors', `quality-${model}.json`), 'utf8')).results;
+describe.each(Object.keys(CASES) as ReferenceModel[])('pruned tokenizer of %s matches the PyTorch anchors', (model) => {
+  const rows: AnchorRow[] = JSON.parse(readFileSync(path.join(BENCH_REFERENCE, `quality-${model}.json`), 'utf8')).results;
   const text = evalText();
   let counts: Uint32Array | undefined;
 

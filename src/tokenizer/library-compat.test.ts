@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { adaptForLibrary } from './library-compat';
 import { TextTokenizer } from './text-tokenizer';
-import { loadModelFiles } from './test-helpers';
+import { loadModelFiles, MODELS } from './test-helpers';
 
 describe('adaptForLibrary', () => {
-  it('leaves the shared models untouched', () => {
-    for (const model of ['stories260K', 'llama-10m', 'qwen2-14m'] as const) {
+  it('leaves the fixture tokenizers untouched', () => {
+    for (const model of MODELS) {
       const { tokenizerJson } = loadModelFiles(model);
       expect(adaptForLibrary(tokenizerJson)).toEqual({ json: tokenizerJson, changes: [] });
     }

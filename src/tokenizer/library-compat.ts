@@ -10,7 +10,7 @@
 // 2. Metaspace without `prepend_scheme` (older files): Rust derives it from
 //    `add_prefix_space` (true -> "always", false -> "never"); JS assumes "always".
 //
-// The shared models (Metaspace split=false with prepend_scheme, or no
+// The fixture tokenizers (Metaspace split=false with prepend_scheme, or no
 // pre-tokenizer, or ByteLevel) need neither; their ids match the reference as is.
 import type { ComponentJson, TokenizerJson } from './tokenizer-json';
 

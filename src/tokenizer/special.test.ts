@@ -5,7 +5,7 @@ import { loadModelFiles } from './test-helpers';
 
 const count = (m: Map<number, string>, reason: string) => [...m.values()].filter((r) => r === reason).length;
 
-describe('alwaysKeptTokens on the shared models', () => {
+describe('alwaysKeptTokens on the fixture tokenizers', () => {
   it('SentencePiece byte fallback: <unk> <s> </s> + <0x00>..<0xFF>', () => {
     for (const model of ['stories260K', 'llama-10m'] as const) {
       const f = loadModelFiles(model);
@@ -26,6 +26,16 @@ describe('alwaysKeptTokens on the shared models', () => {
     const vocab = f.tokenizerJson.model.vocab as Record<string, number>;
     for (const ch of BYTE_TO_CHAR) expect(kept.get(vocab[ch]!)).toBe('byte');
     expect(Math.max(...BYTE_TO_CHAR.map((ch) => vocab[ch]!))).toBe(255);
+  });
+
+  it('Gemma layout: 107 added tokens (specials and <unusedN>) at 0..106, then <0x00>..<0xFF>', () => {
+    const f = loadModelFiles('gemma-style');
+    const kept = alwaysKeptTokens(f.tokenizerJson, f.tokenizerConfig, f.generationConfig, f.config);
+    expect(count(kept, 'special')).toBe(107);
+    expect(count(kept, 'byte')).toBe(256);
+    for (let id = 0; id < 107; id++) expect(kept.get(id)).toBe('special');
+    for (let id = 107; id < 363; id++) expect(kept.get(id)).toBe('byte');
+    expect(kept.has(363)).toBe(false); // the first merged piece is prunable
   });
 });
 

@@ -1,12 +1,13 @@
-// Test helpers: the shared real models and corpora (read-only, ../shared).
-import { readFileSync } from 'node:fs';
+// Test helpers: the real tokenizers in fixtures/ (read-only) and their reference ids.
+// stories260K is a whole model (fixtures/stories260K); the others are tokenizer folders
+// (fixtures/tokenizers/NAME: tokenizer files + the configs of the model they came with).
 import path from 'node:path';
+import { CORPORA, loadCorpus, readFixtureJson, STORIES260K, tokenizerFixtureDir } from '../testing/fixtures';
 import type { TokenizerJson } from './tokenizer-json';
 
-export const SHARED = path.resolve(process.cwd(), '../shared');
-export const MODELS = ['stories260K', 'llama-10m', 'qwen2-14m'] as const;
-export type SharedModel = (typeof MODELS)[number];
-export const CORPORA = { tinystories: 'tinystories-heldout.txt', wikitext2: 'wikitext2-test.raw' } as const;
+export { CORPORA, loadCorpus };
+export const MODELS = ['stories260K', 'llama-10m', 'qwen2-14m', 'gemma-style'] as const;
+export type FixtureModel = (typeof MODELS)[number];
 
 export interface ModelTokenizerFiles {
   tokenizerJson: TokenizerJson;
@@ -15,29 +16,23 @@ export interface ModelTokenizerFiles {
   config: Record<string, unknown>;
 }
 
-const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
+export const fixtureModelDir = (model: FixtureModel): string => (model === 'stories260K' ? STORIES260K : tokenizerFixtureDir(model));
+
+const readJson = (dir: string, file: string) => readFixtureJson(path.join(dir, file)) as never;
 
 /** Fresh parsed copies every call (tests may not share mutable JSON). */
-export function loadModelFiles(model: SharedModel): ModelTokenizerFiles {
-  const dir = path.join(SHARED, 'models', model);
+export function loadModelFiles(model: FixtureModel): ModelTokenizerFiles {
+  const dir = fixtureModelDir(model);
   return {
-    tokenizerJson: readJson(path.join(dir, 'tokenizer.json')),
-    tokenizerConfig: readJson(path.join(dir, 'tokenizer_config.json')),
-    generationConfig: readJson(path.join(dir, 'generation_config.json')),
-    config: readJson(path.join(dir, 'config.json')),
+    tokenizerJson: readJson(dir, 'tokenizer.json'),
+    tokenizerConfig: readJson(dir, 'tokenizer_config.json'),
+    generationConfig: readJson(dir, 'generation_config.json'),
+    config: readJson(dir, 'config.json'),
   };
 }
 
-export function loadReference(model: SharedModel): { results: Record<keyof typeof CORPORA, { ids_first_4096: number[]; total_tokens: number }> } {
-  return readJson(path.join(SHARED, 'models', model, 'reference.json'));
-}
-
-const corpusCache = new Map<string, string>();
-export function loadCorpus(name: keyof typeof CORPORA): string {
-  let text = corpusCache.get(name);
-  if (text === undefined) {
-    text = readFileSync(path.join(SHARED, 'corpora', CORPORA[name]), 'utf8');
-    corpusCache.set(name, text);
-  }
-  return text;
+/** Reference tokenization of the corpora (the Python `tokenizers` library; Rust `tokenizers` for gemma-style). */
+export function loadReference(model: FixtureModel): { results: Record<keyof typeof CORPORA, { ids_first_4096: number[]; total_tokens: number }> } {
+  const dir = fixtureModelDir(model);
+  return readJson(dir, model === 'stories260K' ? 'reference.json' : 'tokenizer-reference.json');
 }

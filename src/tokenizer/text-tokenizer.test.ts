@@ -1,4 +1,5 @@
-// TextTokenizer against the Python `tokenizers` reference ids of the shared models.
+// TextTokenizer against the reference ids of the fixture tokenizers (Python `tokenizers`;
+// Rust `tokenizers` for gemma-style), on the whole of both fixture corpora.
 import { describe, expect, it } from 'vitest';
 import { planLineChunking } from './line-chunks';
 import { TextTokenizer } from './text-tokenizer';
@@ -24,7 +25,8 @@ describe.each(MODELS)('TextTokenizer on %s', (model) => {
     // Sum of per-token bytes = UTF-8 bytes of the text, plus one for the '▁'
     // a SentencePiece-style tokenizer puts in front of the text: always for a
     // Prepend normalizer (stories260K), for Metaspace only when the text does
-    // not already start with a space (llama-10m: wikitext2 starts with ' ').
+    // not already start with a space (llama-10m: wikitext2 starts with ' '),
+    // never for Gemma (no dummy prefix).
     let bytes = 0;
     for (const id of ids) bytes += tok.tokenByteLength(id);
     const prefix = model === 'stories260K' || (model === 'llama-10m' && !text.startsWith(' ')) ? 1 : 0;
@@ -34,7 +36,7 @@ describe.each(MODELS)('TextTokenizer on %s', (model) => {
   it('encodes in line chunks exactly as in one piece (where it chunks)', () => {
     const plan = planLineChunking(files.tokenizerJson, files.tokenizerConfig);
     // byte-level BPE splits into words itself and is never chunked
-    expect(plan.ok).toBe(model !== 'qwen2-14m');
+    expect(plan.ok, plan.ok ? '' : plan.reason).toBe(model !== 'qwen2-14m');
     for (const corpus of corpora) {
       const text = loadCorpus(corpus).slice(0, 60_000); // ~15 cuts at 4096 chars
       expect(tok.encode(text)).toEqual(tok.encodeUnchunked(text));
@@ -47,8 +49,9 @@ describe.each(MODELS)('TextTokenizer on %s', (model) => {
     // SentencePiece decoders strip the one leading space they added
     expect(tok.decode(ids)).toBe(text);
     expect(tok.vocabSize).toBe(files.config.vocab_size);
-    // the text starts "Once upon": byte-level keeps 'Once', SentencePiece adds '▁'
+    // the text starts "Once upon": byte-level keeps 'Once', SentencePiece adds '▁', Gemma does not
     if (model === 'qwen2-14m') expect(tok.tokenString(ids[0]!)).toBe('Once');
+    else if (model === 'gemma-style') expect(tok.tokenString(ids[0]!)).toMatch(/^O/);
     else expect(tok.tokenString(ids[0]!)).toMatch(/^▁O/);
   });
 });
@@ -70,5 +73,13 @@ describe('tokenByteLength per token kind', () => {
     const euro = id(bl, ' €'); // 1 + 3 bytes, written as 'Ġ' + three symbols
     expect(euro.reduce((s, i) => s + bl.tokenByteLength(i), 0)).toBe(4);
     expect(bl.tokenByteLength(50256)).toBe(0); // <|endoftext|>
+    const gemma = loadModelFiles('gemma-style');
+    const g = TextTokenizer.fromJson(gemma.tokenizerJson, gemma.tokenizerConfig);
+    expect([0, 1, 2, 106].map((i) => [g.tokenString(i), g.tokenByteLength(i)])).toEqual([['<pad>', 0], ['<eos>', 0], ['<bos>', 0], ['<end_of_turn>', 0]]);
+    expect(g.tokenString(107 + 0x0a)).toBe('<0x0A>'); // bytes follow Gemma's 107 added tokens
+    expect(g.tokenByteLength(107 + 0x0a)).toBe(1);
+    const gthe = id(g, ' the'); // no dummy prefix: the space is the text's own
+    expect(gthe.map((i) => g.tokenString(i))).toEqual(['▁the']);
+    expect(g.tokenByteLength(gthe[0]!)).toBe(4);
   });
 });

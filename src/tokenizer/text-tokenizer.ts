@@ -1,8 +1,8 @@
 // TextTokenizer: tokenizer.json through @huggingface/tokenizers, plus the
 // per-token byte counts that bits-per-byte needs.
 //
-// Checked against the Python `tokenizers` library on the shared models
-// (text-tokenizer.test.ts): same ids for whole corpora, no special tokens added.
+// Checked against the Python `tokenizers` library (Rust `tokenizers` for the Gemma-style one)
+// on the fixture tokenizers (text-tokenizer.test.ts): same ids for whole corpora, no special tokens added.
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelFileError } from '../io/errors';
 import { CHAR_TO_BYTE, isByteFallbackToken } from './byte-level';

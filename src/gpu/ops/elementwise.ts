@@ -1,7 +1,6 @@
-// Elementwise ops: gated activation (FFN), residual add, scaling.
+// Elementwise ops: gated activation (FFN), residual add.
 import gatedCode from '../../../shaders/nn/gated_activation.wgsl?raw';
 import addCode from '../../../shaders/nn/add_inplace.wgsl?raw';
-import scaleCode from '../../../shaders/nn/scale_inplace.wgsl?raw';
 import type { Gpu, Recorder } from '../context';
 import { ShapeError } from '../errors';
 import { numel, type Tensor } from '../tensor';
@@ -32,10 +31,4 @@ export function addInPlace(gpu: Gpu, rec: Recorder, acc: Tensor, b: Tensor): voi
   expectDistinct(op, { acc: acc.buffer, b: b.buffer });
   const n = numel(acc.shape);
   rec.dispatch(gpu.pipeline('nn/add_inplace', addCode, { WG }), [acc.buffer, b.buffer], grid1d(gpu, n, WG), uniforms([['u32', n]]));
-}
-
-/** x *= s. */
-export function scaleInPlace(gpu: Gpu, rec: Recorder, x: Tensor, s: number): void {
-  const n = numel(x.shape);
-  rec.dispatch(gpu.pipeline('nn/scale_inplace', scaleCode, { WG }), [x.buffer], grid1d(gpu, n, WG), uniforms([['u32', n], ['f32', s]]));
 }

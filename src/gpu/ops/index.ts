@@ -4,7 +4,7 @@ export { matmul, MATVEC_MAX_T, type MatmulOptions } from './matmul';
 export { rmsNorm, type RmsNormOptions } from './norm';
 export { rope, type RopeOptions } from './rope';
 export { attention, type AttentionOptions } from './attention';
-export { gatedActivation, addInPlace, scaleInPlace, type GatedKind } from './elementwise';
+export { gatedActivation, addInPlace, type GatedKind } from './elementwise';
 export { embedding, type EmbeddingOptions } from './embedding';
 export { logSoftmaxNll, argmaxRows, lseUpdate, lseNll, lseInitialState } from './loss';
 export { ffnStats } from './ffn-stats';

@@ -1,10 +1,10 @@
 // The studio after bad input (issue 12): a returning user drops two broken model folders, sees
 // each message name the file and the fix, then drops the good folder and finishes (calibrate +
-// export); the settings they had are kept throughout, and the export is complete.
+// export into a picked folder); the settings they had are kept throughout, the export lands in a
+// new complete subfolder, and what the picked folder already held is untouched.
 import { expect, test, type Page } from '@playwright/test';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { unzipSync } from 'fflate';
 
 const ROOT = process.cwd();
 const MODEL_DIR = join(ROOT, 'fixtures', 'stories260K');
@@ -14,7 +14,7 @@ const SETTINGS_KEY = 'compact-studio.settings';
 const SETTINGS = {
   calibration: { samples: 4, sampleTokens: 128, vocabOrder: 'id', criterion: 'act2', closure: false },
   eval: { tokens: 512, seq: 128 },
-  exportMode: 'zip',
+  exportMode: 'folder',
 };
 
 interface FileSpec {
@@ -52,6 +52,42 @@ async function dropFolder(page: Page, files: FileSpec[]): Promise<void> {
   await page.getByTestId('drop-zone').dispatchEvent('drop', { dataTransfer: dt });
 }
 
+/** showDirectoryPicker answered with a folder of the origin-private file system (no dialog in CI)
+ *  that already holds the user's notes.txt and an older export named like the new one
+ *  (window.__exportName, set by the test from the model card's title). */
+async function stubDirectoryPicker(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { showDirectoryPicker: unknown; __exportName: string };
+    w.showDirectoryPicker = async () => {
+      const root = await navigator.storage.getDirectory();
+      const picked = await root.getDirectoryHandle('picked', { create: true });
+      const put = async (dir: FileSystemDirectoryHandle, name: string, text: string) => {
+        const w = await (await dir.getFileHandle(name, { create: true })).createWritable();
+        await w.write(text);
+        await w.close();
+      };
+      await put(picked, 'notes.txt', 'mine');
+      await put(await picked.getDirectoryHandle(w.__exportName, { create: true }), 'config.json', 'an older export');
+      return picked;
+    };
+  });
+}
+
+/** name -> text of every file under the picked folder. */
+async function pickedFolder(page: Page): Promise<Record<string, string>> {
+  return page.evaluate(async () => {
+    const out: Record<string, string> = {};
+    const walk = async (dir: FileSystemDirectoryHandle, prefix: string) => {
+      for await (const [name, h] of (dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
+        if (h.kind === 'directory') await walk(h as FileSystemDirectoryHandle, `${prefix}${name}/`);
+        else out[`${prefix}${name}`] = name.endsWith('.safetensors') ? `${(await (h as FileSystemFileHandle).getFile()).size} bytes` : await (await (h as FileSystemFileHandle).getFile()).text();
+      }
+    };
+    await walk(await (await navigator.storage.getDirectory()).getDirectoryHandle('picked'), '');
+    return out;
+  });
+}
+
 async function storedSettings(page: Page) {
   return JSON.parse((await page.evaluate((k) => localStorage.getItem(k), SETTINGS_KEY)) ?? '{}').state.settings;
 }
@@ -61,6 +97,7 @@ test('bad folders show what is wrong; the good one then calibrates and exports w
   mkdirSync(RESULTS, { recursive: true });
   const consoleErrors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+  await stubDirectoryPicker(page);
   await page.goto('/');
   await page.evaluate(([k, s]) => localStorage.setItem(k, JSON.stringify({ state: { settings: s }, version: 1 })), [SETTINGS_KEY, SETTINGS] as const);
   await page.reload();
@@ -106,23 +143,29 @@ test('bad folders show what is wrong; the good one then calibrates and exports w
   const ffnKeep = Number(await page.getByTestId('ffn-keep').inputValue());
   expect(vocabKeep).toBeLessThan(512);
 
-  await expect(page.getByTestId('export-zip')).toBeChecked(); // the stored export mode
-  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), page.getByTestId('export').click()]);
-  const zipPath = join(RESULTS, `hardening-${download.suggestedFilename()}`);
-  await download.saveAs(zipPath);
-  await expect(page.getByTestId('export-summary')).toBeVisible();
+  await expect(page.locator('input[name="export-mode"][value="folder"]')).toBeChecked(); // the stored export mode
+  // the export folder is named like the model (protocol.ts exportName): "<label>-compact"
+  const name = `${(await page.getByTestId('model-title').textContent())!.trim().replace(/[^\w.-]+/g, '_')}-compact`;
+  await page.evaluate((n) => ((window as unknown as { __exportName: string }).__exportName = n), name);
+  await page.getByTestId('export').click();
+  const summary = page.getByTestId('export-summary');
+  await expect(summary).toBeVisible({ timeout: 120_000 });
+  await expect(summary).toContainText(`picked/${name}-2`);
   await page.screenshot({ path: join(RESULTS, 'hardening-3-export.png'), fullPage: true });
 
-  const entries = unzipSync(new Uint8Array(readFileSync(zipPath)));
-  const names = Object.keys(entries).filter((n) => !n.endsWith('/'));
-  const base = names.find((n) => n.endsWith('/config.json'))!.replace(/config\.json$/, '');
-  expect(names.map((n) => n.slice(base.length)).sort()).toEqual(['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
-  const config = JSON.parse(new TextDecoder().decode(entries[`${base}config.json`]));
+  // a new subfolder beside the older export (which, like notes.txt, is untouched), and complete
+  const tree = await pickedFolder(page);
+  const fresh = ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].map((f) => `${name}-2/${f}`);
+  expect(Object.keys(tree).sort()).toEqual([...fresh, `${name}/config.json`, 'notes.txt'].sort());
+  expect(tree['notes.txt']).toBe('mine');
+  expect(tree[`${name}/config.json`]).toBe('an older export');
+  console.log(`picked folder after the export: ${JSON.stringify(tree, (k, v) => (k.endsWith('.json') && k !== `${name}/config.json` ? `${String(v).length} chars` : v))}`);
+  const config = JSON.parse(tree[`${name}-2/config.json`]);
   expect([config.vocab_size, config.intermediate_size, config.num_hidden_layers]).toEqual([vocabKeep, ffnKeep, 5]);
 
   const kept = await storedSettings(page);
   expect(kept.calibration).toEqual(SETTINGS.calibration);
   expect(kept.eval).toEqual(SETTINGS.eval);
-  expect(kept.exportMode).toBe('zip');
+  expect(kept.exportMode).toBe('folder');
   expect(consoleErrors.filter((e) => !/favicon/i.test(e))).toEqual([]);
 });

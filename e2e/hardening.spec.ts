@@ -98,9 +98,10 @@ test('bad folders show what is wrong; the good one then calibrates and exports w
   const consoleErrors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
   await stubDirectoryPicker(page);
+  // the returning user's stored settings, in place before the app's first script runs (set after
+  // load, the app's own first write could race them)
+  await page.addInitScript(([k, s]) => localStorage.setItem(k, JSON.stringify({ state: { settings: s }, version: 1 })), [SETTINGS_KEY, SETTINGS] as const);
   await page.goto('/');
-  await page.evaluate(([k, s]) => localStorage.setItem(k, JSON.stringify({ state: { settings: s }, version: 1 })), [SETTINGS_KEY, SETTINGS] as const);
-  await page.reload();
   await expect(page.getByTestId('drop-zone')).toBeVisible();
   await expect(page.getByTestId('error')).toHaveCount(0);
 

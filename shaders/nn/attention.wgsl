@@ -6,10 +6,13 @@
 // Grid: x = blocks of BQ queries within a sequence, y = head, z = sequence. SPLIT threads share one
 // query, each owning E/SPLIT of q and of the output accumulator (keeps registers bounded for E = 128, 256);
 // their partial dot products meet in workgroup memory. Keys are staged BKV at a time.
-// E, SPLIT and BKV are consts the wrapper writes into this source: register arrays need const sizes.
+// With SPLIT = 1 (E <= 64) a thread owns its whole query: scores stay in registers, no partial
+// sums and one barrier fewer per key block.
+// E, SPLIT, BKV and PARTIAL are consts the wrapper writes into this source: register arrays need const sizes.
 const E: u32 = 64u;
 const SPLIT: u32 = 1u;
 const BKV: u32 = 16u;
+const PARTIAL: u32 = 1024u; // BQ * SPLIT * BKV when SPLIT > 1, else 1 (unused)
 const E4: u32 = E / 4u;
 const P4: u32 = E4 / SPLIT; // vec4s of q / acc owned by one thread
 const NEG: f32 = -3.0e38;   // masked score
@@ -25,7 +28,7 @@ struct Params { H: u32, K: u32, seqLen: u32, kvLen: u32, cacheRows: u32, window:
 
 var<workgroup> ks: array<vec4f, BKV * E4>;
 var<workgroup> vs: array<vec4f, BKV * E4>;
-var<workgroup> partial: array<f32, BQ * SPLIT * BKV>;
+var<workgroup> partial: array<f32, PARTIAL>;
 
 fn safe_tanh(x: f32) -> f32 {
   let t = exp(-2.0 * abs(x));
@@ -77,19 +80,32 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       vs[idx] = vv;
     }
     workgroupBarrier();
-    for (var jj = 0u; jj < BKV; jj++) {
-      var d = 0.0;
-      for (var e = 0u; e < P4; e++) { d += dot(qv[e], ks[jj * E4 + part * P4 + e]); }
-      partial[lid * BKV + jj] = d;
+    var dots: array<f32, BKV>;
+    if (SPLIT == 1u) {
+      for (var jj = 0u; jj < BKV; jj++) {
+        var d = 0.0;
+        for (var e = 0u; e < P4; e++) { d += dot(qv[e], ks[jj * E4 + e]); }
+        dots[jj] = d;
+      }
+    } else {
+      for (var jj = 0u; jj < BKV; jj++) {
+        var d = 0.0;
+        for (var e = 0u; e < P4; e++) { d += dot(qv[e], ks[jj * E4 + part * P4 + e]); }
+        partial[lid * BKV + jj] = d;
+      }
+      workgroupBarrier();
+      for (var jj = 0u; jj < BKV; jj++) {
+        var s = 0.0;
+        for (var p = 0u; p < SPLIT; p++) { s += partial[(qLocal * SPLIT + p) * BKV + jj]; }
+        dots[jj] = s;
+      }
     }
-    workgroupBarrier();
     if (valid) {
       var sc: array<f32, BKV>;
       var blockMax = m;
       for (var jj = 0u; jj < BKV; jj++) {
         let j = j0 + jj;
-        var s = 0.0;
-        for (var p = 0u; p < SPLIT; p++) { s += partial[(qLocal * SPLIT + p) * BKV + jj]; }
+        var s = dots[jj];
         if (params.softcap > 0.0) { s = params.softcap * safe_tanh(s / params.softcap); }
         let visible = j <= pos && (params.window == 0u || pos - j < params.window);
         sc[jj] = select(NEG, s, visible);

@@ -3,13 +3,18 @@
 // element e is component e % 4 of group e / 4.
 override WG: u32 = 16;
 
-struct Params { T: u32, N: u32, Kd: u32, Nout: u32, colOffset: u32, hasBias: u32 }
+struct Params { T: u32, N: u32, Kd: u32, Nout: u32, colOffset: u32, hasBias: u32, accumulate: u32 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> w: array<W4>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
+
+// accumulate = 1: y += the result (the residual add fused into the projection that feeds it)
+fn store(i: u32, v: f32) {
+  if (params.accumulate != 0u) { y[i] = y[i] + v; } else { y[i] = v; }
+}
 
 @compute @workgroup_size(WG, WG)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
@@ -22,5 +27,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     s += x[t * params.Kd + k] * w4(w[e >> 2u])[e & 3u];
   }
   if (params.hasBias != 0u) { s += bias[n]; }
-  y[t * params.Nout + params.colOffset + n] = s;
+  store(t * params.Nout + params.colOffset + n, s);
 }

@@ -21,7 +21,7 @@ const BK: u32 = 32u;
 const LDS: u32 = BK + 8u; // padded row stride (f16 elements) of the staged tiles
 const F16_MAX: f32 = 65504.0;
 
-struct Params { T: u32, N: u32, K4: u32, Nout: u32, colOffset: u32, hasBias: u32 }
+struct Params { T: u32, N: u32, K4: u32, Nout: u32, colOffset: u32, hasBias: u32, accumulate: u32 }
 
 @group(0) @binding(0) var<storage, read> x: array<vec4f>;
 @group(0) @binding(1) var<storage, read> w: array<W4>;
@@ -29,6 +29,11 @@ struct Params { T: u32, N: u32, K4: u32, Nout: u32, colOffset: u32, hasBias: u32
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<storage, read> inScale: array<f32>;
 @group(0) @binding(5) var<uniform> params: Params;
+
+// accumulate = 1: y += the result (the residual add fused into the projection that feeds it)
+fn store(i: u32, v: f32) {
+  if (params.accumulate != 0u) { y[i] = y[i] + v; } else { y[i] = v; }
+}
 
 var<workgroup> xs: array<f16, BM * LDS>;
 var<workgroup> ws: array<f16, BN * LDS>;
@@ -100,7 +105,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       if (row < params.T && col < params.N) {
         var v = frag[s * 256u + e] / inScale[row];
         if (params.hasBias != 0u) { v += bias[col]; }
-        y[row * params.Nout + params.colOffset + col] = v;
+        store(row * params.Nout + params.colOffset + col, v);
       }
     }
     workgroupBarrier();

@@ -7,13 +7,18 @@ override TY: u32 = 16;
 const BK: u32 = 16u;
 const BK4: u32 = BK / 4u;
 
-struct Params { T: u32, N: u32, K4: u32, Nout: u32, colOffset: u32, hasBias: u32 }
+struct Params { T: u32, N: u32, K4: u32, Nout: u32, colOffset: u32, hasBias: u32, accumulate: u32 }
 
 @group(0) @binding(0) var<storage, read> x: array<vec4f>;
 @group(0) @binding(1) var<storage, read> w: array<W4>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
+
+// accumulate = 1: y += the result (the residual add fused into the projection that feeds it)
+fn store(i: u32, v: f32) {
+  if (params.accumulate != 0u) { y[i] = y[i] + v; } else { y[i] = v; }
+}
 
 // xs[k * TY + m4] holds rows 4*m4..4*m4+3 of the x tile at depth k; ws likewise for w.
 var<workgroup> xs: array<vec4f, BK * TY>;
@@ -78,7 +83,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid3: v
     if (row >= params.T) { break; }
     let v = acc[r] + bv;
     for (var c = 0u; c < 4u; c++) {
-      if (colBase + c < params.N) { y[row * params.Nout + params.colOffset + colBase + c] = v[c]; }
+      if (colBase + c < params.N) { store(row * params.Nout + params.colOffset + colBase + c, v[c]); }
     }
   }
 }

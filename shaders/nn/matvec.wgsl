@@ -6,13 +6,18 @@ override ROWS: u32 = 8;
 override LANES: u32 = 32;
 const MAX_T: u32 = 8u;
 
-struct Params { T: u32, N: u32, K4: u32, Nout: u32, colOffset: u32, hasBias: u32 }
+struct Params { T: u32, N: u32, K4: u32, Nout: u32, colOffset: u32, hasBias: u32, accumulate: u32 }
 
 @group(0) @binding(0) var<storage, read> x: array<vec4f>;
 @group(0) @binding(1) var<storage, read> w: array<W4>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
+
+// accumulate = 1: y += the result (the residual add fused into the projection that feeds it)
+fn store(i: u32, v: f32) {
+  if (params.accumulate != 0u) { y[i] = y[i] + v; } else { y[i] = v; }
+}
 
 var<workgroup> partial: array<f32, ROWS * LANES * MAX_T>;
 
@@ -38,6 +43,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     var s = 0.0;
     for (var l = 0u; l < LANES; l++) { s += partial[(r * LANES + l) * MAX_T + lane]; }
     if (params.hasBias != 0u) { s += bias[n]; }
-    y[lane * params.Nout + params.colOffset + n] = s;
+    store(lane * params.Nout + params.colOffset + n, s);
   }
 }

@@ -11,13 +11,18 @@ override WG: u32 = 256;
 override ROWS: u32 = 16;
 const MAX_T: u32 = 8u;
 
-struct Params { T: u32, N: u32, K4: u32, Nout: u32, colOffset: u32, hasBias: u32 }
+struct Params { T: u32, N: u32, K4: u32, Nout: u32, colOffset: u32, hasBias: u32, accumulate: u32 }
 
 @group(0) @binding(0) var<storage, read> x: array<vec4f>;
 @group(0) @binding(1) var<storage, read> w: array<W4>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
+
+// accumulate = 1: y += the result (the residual add fused into the projection that feeds it)
+fn store(i: u32, v: f32) {
+  if (params.accumulate != 0u) { y[i] = y[i] + v; } else { y[i] = v; }
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32,
@@ -39,7 +44,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       var s = subgroupAdd(acc[t]);
       if (lane == 0u && n < params.N) {
         if (params.hasBias != 0u) { s += bias[n]; }
-        y[t * params.Nout + params.colOffset + n] = s;
+        store(t * params.Nout + params.colOffset + n, s);
       }
     }
   }

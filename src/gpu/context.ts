@@ -1,14 +1,8 @@
 // Gpu: one device, its limits, tensor allocation, reads, a pipeline cache and
 // a uniform-buffer pool. Recorder: one command encoder that kernels append to.
+import { adapterDetailsOf } from './device';
 import { DeviceLostError, GpuOutOfMemoryError, TensorTooLargeError } from './errors';
 import { bufferBytes, elementBytes, numel, type Tensor, type TensorDtype } from './tensor';
-
-/** adapterInfo with the experimental subgroup-matrix configurations Dawn lists. */
-interface AdapterInfoWithMatrices {
-  subgroupMinSize?: number;
-  subgroupMaxSize?: number;
-  subgroupMatrixConfigs?: { componentType: string; resultComponentType: string; M: number; N: number; K: number }[];
-}
 
 /** GPU memory held by the engine's buffers. */
 export interface GpuMemory {
@@ -27,8 +21,10 @@ function isBufferBinding(b: Binding): b is { buffer: GPUBuffer; offset?: number;
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
 const MAP_READ_MODE = 0x1;
 const TENSOR_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
-/** Every pooled uniform buffer has this size; kernels' uniform structs are far smaller. */
+/** Kernels' uniform structs are far smaller than this. */
 const UNIFORM_BYTES = 256;
+const MAX_CACHED_UNIFORMS = 4096;
+const MAX_CACHED_BIND_GROUPS = 8192;
 
 export class Gpu {
   readonly limits: GPUSupportedLimits;
@@ -42,7 +38,6 @@ export class Gpu {
   private readonly scratchBuffers = new Map<string, GPUBuffer>();
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
-  private readonly freeUniforms: GPUBuffer[] = [];
   private lostInfo: GPUDeviceLostInfo | undefined;
   private readonly sizes = new WeakMap<GPUBuffer, number>();
   private allocated = 0;
@@ -52,14 +47,14 @@ export class Gpu {
     this.limits = device.limits;
     this.hasTimestamps = device.features.has('timestamp-query');
     this.hasSubgroups = device.features.has('subgroups');
-    const info = (device as GPUDevice & { adapterInfo?: AdapterInfoWithMatrices }).adapterInfo;
+    const info = adapterDetailsOf(device);
     this.subgroupSize = info?.subgroupMinSize && info.subgroupMinSize === info.subgroupMaxSize ? info.subgroupMinSize : null;
     this.hasFastMatmul =
       this.hasSubgroups &&
       this.subgroupSize !== null &&
       device.features.has('shader-f16') &&
       device.features.has('chromium-experimental-subgroup-matrix' as GPUFeatureName) &&
-      (info?.subgroupMatrixConfigs ?? []).some((c) => c.componentType === 'f16' && c.resultComponentType === 'f32' && c.M === 16 && c.N === 16 && c.K === 16);
+      (info?.subgroupMatrixConfigs ?? []).some((c) => c.componentType.toLowerCase() === 'f16' && c.resultComponentType.toLowerCase() === 'f32' && c.M === 16 && c.N === 16 && c.K === 16);
     void device.lost.then((info) => {
       this.lostInfo = info;
     });
@@ -255,17 +250,49 @@ export class Gpu {
     return p;
   }
 
-  /** @internal Recorder borrows and returns pooled uniform buffers. */
-  takeUniform(): GPUBuffer {
-    return (
-      this.freeUniforms.pop() ??
-      this.device.createBuffer({ label: 'uniforms', size: UNIFORM_BYTES, usage: USAGE.UNIFORM | USAGE.COPY_DST })
-    );
+  // Per-dispatch CPU work dominates small dispatches (decoding runs ~15 per layer per token), so
+  // uniform buffers are kept by content (immutable once made) and bind groups by their exact
+  // resources: a repeated dispatch costs neither a writeBuffer nor a createBindGroup.
+  private readonly uniformCache = new Map<string, GPUBuffer>();
+  private readonly bindGroupCache = new Map<string, GPUBindGroup>();
+  private readonly bufferIds = new WeakMap<GPUBuffer, number>();
+  private readonly pipelineIds = new WeakMap<GPUComputePipeline, number>();
+  private nextId = 1;
+
+  /** @internal A uniform buffer holding exactly `bytes` (shared by every dispatch with the same values). */
+  uniformBuffer(bytes: ArrayBuffer): GPUBuffer {
+    const key = String.fromCharCode(...new Uint16Array(bytes));
+    let b = this.uniformCache.get(key);
+    if (!b) {
+      if (this.uniformCache.size >= MAX_CACHED_UNIFORMS) this.uniformCache.clear(); // dropped buffers live on while commands use them
+      b = this.device.createBuffer({ label: 'uniforms', size: Math.max(16, Math.ceil(bytes.byteLength / 16) * 16), usage: USAGE.UNIFORM, mappedAtCreation: true });
+      new Uint8Array(b.getMappedRange()).set(new Uint8Array(bytes));
+      b.unmap();
+      this.uniformCache.set(key, b);
+    }
+    return b;
   }
 
-  /** @internal */
-  returnUniforms(buffers: GPUBuffer[]): void {
-    this.freeUniforms.push(...buffers);
+  /** @internal The bind group of `pipeline` over exactly these entries, made once. */
+  bindGroup(pipeline: GPUComputePipeline, entries: { buffer: GPUBuffer; offset?: number; size?: number }[]): GPUBindGroup {
+    let key = `${this.idOf(this.pipelineIds, pipeline)}`;
+    for (const e of entries) key += `|${this.idOf(this.bufferIds, e.buffer)}:${e.offset ?? 0}:${e.size ?? -1}`;
+    let g = this.bindGroupCache.get(key);
+    if (!g) {
+      if (this.bindGroupCache.size >= MAX_CACHED_BIND_GROUPS) this.bindGroupCache.clear();
+      g = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: entries.map((resource, binding) => ({ binding, resource })) });
+      this.bindGroupCache.set(key, g);
+    }
+    return g;
+  }
+
+  private idOf<T extends object>(ids: WeakMap<T, number>, o: T): number {
+    let id = ids.get(o);
+    if (id === undefined) {
+      id = this.nextId++;
+      ids.set(o, id);
+    }
+    return id;
   }
 }
 
@@ -278,7 +305,6 @@ export class Gpu {
 export class Recorder {
   private enc: GPUCommandEncoder;
   private pass: GPUComputePassEncoder | undefined;
-  private readonly usedUniforms: GPUBuffer[] = [];
   private submitted = false;
   dispatchCount = 0;
 
@@ -295,15 +321,12 @@ export class Recorder {
     if (x === 0 || y === 0 || z === 0) return; // empty tensors: nothing to do
     const maxDim = this.gpu.limits.maxComputeWorkgroupsPerDimension;
     if (x > maxDim || y > maxDim || z > maxDim) throw new RangeError(`${pipeline.label}: workgroups [${x}, ${y}, ${z}] exceed ${maxDim} per dimension`);
-    const entries: GPUBindGroupEntry[] = bindings.map((b, i) => ({ binding: i, resource: isBufferBinding(b) ? b : { buffer: b } }));
+    const entries = bindings.map((b) => (isBufferBinding(b) ? b : { buffer: b }));
     if (uniforms) {
       if (uniforms.byteLength > UNIFORM_BYTES) throw new RangeError(`${pipeline.label}: uniforms of ${uniforms.byteLength} bytes exceed ${UNIFORM_BYTES}`);
-      const ub = this.gpu.takeUniform();
-      this.usedUniforms.push(ub);
-      this.gpu.device.queue.writeBuffer(ub, 0, uniforms);
-      entries.push({ binding: bindings.length, resource: { buffer: ub, size: Math.max(16, Math.ceil(uniforms.byteLength / 16) * 16) } });
+      entries.push({ buffer: this.gpu.uniformBuffer(uniforms) });
     }
-    const bindGroup = this.gpu.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const bindGroup = this.gpu.bindGroup(pipeline, entries);
     const pass = this.computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
@@ -324,14 +347,13 @@ export class Recorder {
     p.end();
   }
 
-  /** Finishes the encoder and submits it; uniform buffers go back to the pool (queue order keeps them safe). */
+  /** Finishes the encoder and submits it. */
   submit(): void {
     if (this.submitted) return;
     this.gpu.assertAlive();
     this.endPass();
     this.gpu.device.queue.submit([this.enc.finish()]);
     this.submitted = true;
-    this.gpu.returnUniforms(this.usedUniforms.splice(0));
   }
 
   private computePass(): GPUComputePassEncoder {

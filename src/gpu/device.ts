@@ -16,6 +16,23 @@ export interface DeviceInfo {
   features: string[];
   maxStorageBufferBindingSize: number;
   maxBufferSize: number;
+  /** tensor-core configurations the adapter lists ("f16->f32 16x16x16"); empty without them */
+  subgroupMatrixConfigs?: string[];
+}
+
+/** What the engine needs to know of the adapter beyond the device's features and limits. */
+export interface AdapterDetails {
+  subgroupMinSize?: number;
+  subgroupMaxSize?: number;
+  /** Dawn's experimental subgroup-matrix configurations (tensor cores), e.g. f16 -> f32 at 16x16x16 */
+  subgroupMatrixConfigs?: { componentType: string; resultComponentType: string; M: number; N: number; K: number }[];
+}
+
+const adapterDetails = new WeakMap<GPUDevice, AdapterDetails>();
+
+/** The adapter details recorded by acquireDevice (else the device's adapterInfo, where it has one). */
+export function adapterDetailsOf(device: GPUDevice): AdapterDetails | undefined {
+  return adapterDetails.get(device) ?? (device as GPUDevice & { adapterInfo?: AdapterDetails }).adapterInfo;
 }
 
 export interface AcquiredDevice {
@@ -52,6 +69,14 @@ export async function acquireDevice(gpu: GPU | undefined, onUncapturedError?: (e
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   if (onUncapturedError) device.addEventListener('uncapturederror', (ev) => onUncapturedError((ev as GPUUncapturedErrorEvent).error));
   const ai = adapter.info;
+  const extra = ai as GPUAdapterInfo & AdapterDetails;
+  adapterDetails.set(device, {
+    subgroupMinSize: extra?.subgroupMinSize,
+    subgroupMaxSize: extra?.subgroupMaxSize,
+    subgroupMatrixConfigs: [...(extra?.subgroupMatrixConfigs ?? [])].map((c) => ({
+      componentType: String(c.componentType), resultComponentType: String(c.resultComponentType), M: c.M, N: c.N, K: c.K,
+    })),
+  });
   const info: DeviceInfo = {
     vendor: ai?.vendor ?? '',
     architecture: ai?.architecture ?? '',
@@ -60,6 +85,7 @@ export async function acquireDevice(gpu: GPU | undefined, onUncapturedError?: (e
     features: [...device.features],
     maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
     maxBufferSize: device.limits.maxBufferSize,
+    subgroupMatrixConfigs: (adapterDetails.get(device)!.subgroupMatrixConfigs ?? []).map((c) => `${c.componentType}->${c.resultComponentType} ${c.M}x${c.N}x${c.K}`),
   };
   return { device, info, lost: device.lost };
 }

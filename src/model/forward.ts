@@ -182,11 +182,11 @@ function attentionBlock(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, l: 
     softcap: spec.attnSoftcap,
     slidingWindow: sliding ? spec.slidingWindow : null,
   });
-  matmul(gpu, rec, s.attn, w.o!, s.o, { bias: w.oBias, precision: m.precision });
   if (spec.sandwichNorms) {
+    matmul(gpu, rec, s.attn, w.o!, s.o, { bias: w.oBias, precision: m.precision });
     rmsNorm(gpu, rec, s.o, w.postAttnNorm!, s.xn, { eps, plusOne });
     addInPlace(gpu, rec, s.x, s.xn);
-  } else addInPlace(gpu, rec, s.x, s.o);
+  } else matmul(gpu, rec, s.attn, w.o!, s.x, { bias: w.oBias, precision: m.precision, accumulate: true }); // x += o_proj(attn)
 }
 
 function ffnBlock(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, l: number, w: LayerWeights, hooks: ForwardHooks | undefined, batch: number): void {
@@ -196,11 +196,11 @@ function ffnBlock(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, l: number
   matmul(gpu, rec, s.xn, w.up!, s.up, { bias: w.upBias, precision: m.precision });
   gatedActivation(gpu, rec, s.gate, s.up, s.h, m.spec.activation);
   hooks?.onFfnIntermediate?.(l, s.h, rec, batch);
-  matmul(gpu, rec, s.h, w.down!, s.o, { bias: w.downBias, precision: m.precision });
   if (m.spec.sandwichNorms) {
+    matmul(gpu, rec, s.h, w.down!, s.o, { bias: w.downBias, precision: m.precision });
     rmsNorm(gpu, rec, s.o, w.postFfnNorm!, s.xn, { eps, plusOne });
     addInPlace(gpu, rec, s.x, s.xn);
-  } else addInPlace(gpu, rec, s.x, s.o);
+  } else matmul(gpu, rec, s.h, w.down!, s.x, { bias: w.downBias, precision: m.precision, accumulate: true }); // x += down_proj(h)
 }
 
 function copyTensor(rec: Recorder, src: Tensor, dst: Tensor, count: number): void {

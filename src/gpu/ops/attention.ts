@@ -31,6 +31,8 @@ export interface AttentionOptions {
 export const DECODE_MAX_QUERIES = 4;
 const DECODE_WG = 128;
 const MAX_BKV = 16;
+/** keys per block when one thread owns a query (no partial sums: more keys per barrier) */
+const MAX_BKV_SINGLE = 32;
 
 /** Threads per query in the prefill kernel: the smallest divisor of E/4 leaving <= 16 vec4s (64 floats) each. */
 function splitFor(E4: number): number {
@@ -80,12 +82,14 @@ export function attention(gpu: Gpu, rec: Recorder, q: Tensor, k: Tensor, v: Tens
   }
   const split = splitFor(E4);
   const bq = split <= 4 ? 64 : Math.max(1, Math.floor(256 / split));
-  // K and V tiles (BKV x E each) plus partial scores (threads x BKV) must fit workgroup memory
-  const bkv = Math.max(1, Math.min(MAX_BKV, Math.floor(gpu.limits.maxComputeWorkgroupStorageSize / (8 * E + 4 * bq * split))));
+  // K and V tiles (BKV x E each) plus partial scores (threads x BKV, only when SPLIT > 1) must fit workgroup memory
+  const perKey = 8 * E + (split > 1 ? 4 * bq * split : 0);
+  const bkv = Math.max(1, Math.min(split > 1 ? MAX_BKV : MAX_BKV_SINGLE, Math.floor((gpu.limits.maxComputeWorkgroupStorageSize - 16) / perKey)));
   const source = code
     .replace(/const E: u32 = \d+u;/, `const E: u32 = ${E}u;`)
     .replace(/const SPLIT: u32 = \d+u;/, `const SPLIT: u32 = ${split}u;`)
-    .replace(/const BKV: u32 = \d+u;/, `const BKV: u32 = ${bkv}u;`);
+    .replace(/const BKV: u32 = \d+u;/, `const BKV: u32 = ${bkv}u;`)
+    .replace(/const PARTIAL: u32 = \d+u;/, `const PARTIAL: u32 = ${split > 1 ? bq * split * bkv : 1}u;`);
   const pipeline = gpu.pipeline(`nn/attention/E${E}/S${split}/B${bkv}`, source, { BQ: bq });
   rec.dispatch(pipeline, bindings, [Math.ceil(seqLen / bq), H, B], params);
 }

@@ -25,6 +25,8 @@ export interface MatmulOptions {
   tileK?: 8 | 16;
   /** load order of the 128x128 kernel (benchmarks; see matmul_tiled_8x8.wgsl). */
   coalesced?: boolean;
+  /** add the result into out instead of overwriting it (out += x w^T + bias: a residual add fused in) */
+  accumulate?: boolean;
   /** 'fast': tensor cores (f16 inputs, f32 accumulation) where the device has them and T >= FAST_MIN_T; else exact f32. */
   precision?: Precision;
 }
@@ -97,6 +99,7 @@ export function matmul(gpu: Gpu, rec: Recorder, x: Tensor, w: Tensor, out: Tenso
     ['u32', Nout],
     ['u32', colOffset],
     ['u32', opts.bias ? 1 : 0],
+    ['u32', opts.accumulate ? 1 : 0],
   ]);
   if (runsFast(gpu, T, Kd, opts.precision)) {
     const scale = gpu.scratch('fast-matmul row scale', T);

@@ -128,3 +128,27 @@ describe('decode matvec', () => {
     }
   });
 });
+
+describe('matmul accumulate (the fused residual add)', () => {
+  it.each([
+    [3, 37, 64, 'auto'],
+    [33, 70, 36, 'tile64'],
+    [130, 131, 44, 'tile128'],
+    [5, 11, 13, 'auto'],
+  ] as const)('T=%i N=%i Kd=%i %s: out += x w^T + bias gives prior + the plain result, bit for bit', async (T, N, Kd, kernel) => {
+    const gpu = await testGpu();
+    const x = randomArray(T * Kd, 3);
+    const w = weights(N * Kd, 4, 'bf16');
+    const bias = randomArray(N, 5);
+    const prior = randomArray(T * N, 6);
+    const plain = await runMatmul(gpu, x, T, Kd, N, { shape: [N, Kd], dtype: 'bf16', bytes: w.bytes }, kernel, bias);
+    const out = gpu.tensor([T, N], 'acc', prior);
+    const rec = gpu.recorder();
+    matmul(gpu, rec, gpu.tensor([T, Kd], 'x', x), gpu.weight([N, Kd], 'bf16', 'w', w.bytes), out, { kernel, bias: gpu.tensor([N], 'b', bias), accumulate: true });
+    rec.submit();
+    const got = await gpu.read(out);
+    const want = new Float32Array(T * N);
+    for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) want[t * N + n] = Math.fround(prior[t * N + n] + plain[t * (N + 3) + 1 + n]);
+    expect(maxAbsDiff(got, want)).toBe(0);
+  });
+});

@@ -5,12 +5,11 @@
 // GPU memory budget (model/placement.ts); every pass runs either way.
 import { Gpu } from '../gpu/context';
 import type { Checkpoint } from '../io/checkpoint';
-import { readJsonFile } from '../io/json-files';
 import type { ModelFiles, OutputFolder } from '../io/source';
 import { bytesPerElement } from '../io/dtype-decode';
 import type { ModelSpec } from '../model/spec-types';
 import { weightTable, type WeightRef } from '../model/weights';
-import { openModel } from '../model/open';
+import { uploadModel } from '../model/open';
 import type { LoadedModel } from '../model/forward';
 import { defaultGpuBudget, formatBytes, PLACEMENT_WINDOW, reserveFor, type PlacementPlan } from '../model/placement';
 import { activationBytesPerToken } from '../model/pass';
@@ -27,6 +26,7 @@ import { evaluateIds } from '../eval/perplexity';
 import { greedyDecode, measureLatency } from '../eval/decode';
 import { PreviewCache } from './preview';
 import type { EngineSessionApi, OpenOptions } from './session-api';
+import { inspectFolder } from './inspect-folder';
 import type {
   CalibrationOptions, CalibrationSummary, ComputeMode, EvalOptions, EvalResult, ExportSummary, GpuMemory, LatencyResult,
   ModelSummary, Placement, PlanSummary, ProgressFn, PruneRequest, SweepPoint, SweepResult,
@@ -353,13 +353,11 @@ export class EngineSession implements EngineSessionApi {
 /** Opens a model folder on `device`: tokenizer first, then config, headers, placement and (resident) weights. */
 export async function openSession(device: GPUDevice, files: ModelFiles, opts: OpenOptions = {}): Promise<EngineSession> {
   const gpu = new Gpu(device);
-  // tokenizer files first: a missing tokenizer.json should fail before minutes of upload
-  const tokenizerJson = (await readJsonFile(files, 'tokenizer.json', true)) as Json;
-  const tokenizerConfig = (await readJsonFile(files, 'tokenizer_config.json', false)) as Json | undefined;
-  const tokenizer = TextTokenizer.fromJson(tokenizerJson, tokenizerConfig);
+  // Every file is checked before anything is uploaded (inspect-folder.ts).
+  const { model: inspected, tokenizerJson, tokenizerConfig, tokenizer } = await inspectFolder(files);
   const budgetBytes = opts.gpuMemoryBytes ?? defaultGpuBudget(gpu.limits);
   const budgetSource =
     opts.budgetSource ?? (opts.gpuMemoryBytes === undefined ? `default: 75% of the adapter's maxBufferSize, at most 8 GiB (${formatBytes(budgetBytes)})` : formatBytes(budgetBytes));
-  const { ckpt, model, config, generationConfig, plan } = await openModel(gpu, files, opts.onProgress, { budgetBytes });
+  const { ckpt, model, config, generationConfig, plan } = await uploadModel(gpu, inspected, opts.onProgress, { budgetBytes });
   return new EngineSession(gpu, files, model.spec, ckpt, model, tokenizer, { config, generationConfig, tokenizerJson, tokenizerConfig }, plan, budgetSource);
 }

@@ -10,21 +10,23 @@ import { openSession } from '../engine/session';
 import { utf8Prefix } from '../eval/windows';
 import { budgetSplits } from '../prune/params';
 import { weightTable } from '../model/weights';
-import { UsageError, parseFlags, requireString } from './args';
+import { UsageError, optionalNumber, parseFlags, requireString } from './args';
 import type { PruneSelection } from '../prune/pruned-model';
 
 export async function runBenchFast(argv: string[]): Promise<void> {
-  const f = parseFlags(argv, { models: { type: 'string' }, calib: { type: 'string' }, text: { type: 'string' }, reductions: { type: 'string' } });
+  const f = parseFlags(argv, { models: { type: 'string' }, calib: { type: 'string' }, text: { type: 'string' }, reductions: { type: 'string' }, 'eval-bytes': { type: 'string' }, samples: { type: 'string' } });
   const models = requireString(f, 'models').split(',');
   const calib = await readFile(requireString(f, 'calib'), 'utf8');
-  const text = utf8Prefix(await readFile(requireString(f, 'text'), 'utf8'), 65536);
+  // the comparison span of the quality protocol: the first 64 KiB (--eval-bytes: less, for a smoke run)
+  const text = utf8Prefix(await readFile(requireString(f, 'text'), 'utf8'), optionalNumber(f, 'eval-bytes', 65536, (n) => Number.isInteger(n) && n > 0, 'a whole number > 0'));
+  const samples = optionalNumber(f, 'samples', 16, (n) => Number.isInteger(n) && n > 0, 'a whole number > 0');
   const reductions = ((f.reductions as string | undefined) ?? '10,20,30,40,50').split(',').map(Number);
   if (reductions.some((r) => !(r > 0 && r < 100))) throw new UsageError('--reductions: percentages between 0 and 100, e.g. 10,20,30');
   const { device, info } = await acquireDevice(await nodeGpu(), (e) => console.error(`WebGPU error: ${e.message}`));
   for (const dir of models) {
     const s = await openSession(device, await openNodeFolder(dir));
     if (!s.gpu.hasFastMatmul) console.error('bench-fast: this adapter has no subgroup matrices; fast mode falls back to exact');
-    const base = { samples: 16, sampleTokens: 512, vocabOrder: 'frequency', criterion: 'common-act2', closure: true } as const;
+    const base = { samples, sampleTokens: 512, vocabOrder: 'frequency', criterion: 'common-act2', closure: true } as const;
     const table = weightTable(s.spec, new Set(s.ckpt.entries.keys()));
     const total = s.summary().params.total;
     const cases: { r: number; share: number; vocabKeep: number; ffnKeep: number }[] = [];

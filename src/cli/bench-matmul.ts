@@ -5,6 +5,7 @@
 import { acquireDevice, deviceLabel } from '../gpu/device';
 import { nodeGpu } from '../gpu/node-device';
 import { Gpu } from '../gpu/context';
+import { checkFastMatmul } from '../gpu/fast-check';
 import { benchMatmul, type MatmulBenchSize, type MatmulBenchVariant } from '../gpu/bench-matmul';
 import { matmul, chooseMatmulKernel, type MatmulOptions } from '../gpu/ops/matmul';
 import { optionalNumber, parseFlags } from './args';
@@ -24,8 +25,7 @@ const VARIANTS: MatmulBenchVariant[] = [
   { kernel: 'tile64', weights: 'f32' },
   { kernel: 'tile128', tileK: 8, weights: 'f32' },
   { kernel: 'tile128', tileK: 8, weights: 'bf16' },
-  { kernel: 'tile128', tileK: 8, coalesced: true, weights: 'bf16' },
-  { kernel: 'tile128', tileK: 16, coalesced: true, weights: 'bf16' },
+  { kernel: 'tile128', tileK: 16, weights: 'bf16' },
   { kernel: 'auto', weights: 'bf16' },
   { precision: 'fast', weights: 'bf16' },
 ];
@@ -62,6 +62,7 @@ export async function runBenchMatmul(argv: string[]): Promise<void> {
   const perSubmit = optionalNumber(f, 'per-submit', 10, (n) => Number.isInteger(n) && n > 0, 'a whole number > 0');
   const { device, info } = await acquireDevice(await nodeGpu(), (e) => console.error(`WebGPU error: ${e.message}`));
   const gpu = new Gpu(device);
+  await checkFastMatmul(gpu);
   const results = [];
   for (const v of VARIANTS) {
     if (v.precision === 'fast' && !gpu.hasFastMatmul) continue;
@@ -71,7 +72,6 @@ export async function runBenchMatmul(argv: string[]): Promise<void> {
   }
   const pairs: [string, MatmulOptions, MatmulOptions][] = [
     ['tile64 vs tile128', { kernel: 'tile64' }, { kernel: 'tile128' }],
-    ['tile128 strided vs coalesced', { kernel: 'tile128' }, { kernel: 'tile128', coalesced: true }],
     ...(gpu.hasFastMatmul ? [['exact vs fast', { kernel: 'tile128' }, { precision: 'fast' }] as [string, MatmulOptions, MatmulOptions]] : []),
   ];
   const check = [];

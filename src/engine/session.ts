@@ -25,6 +25,7 @@ import { budgetSplits, paramBreakdown, weightBytes } from '../prune/params';
 import { evaluateIds } from '../eval/perplexity';
 import { greedyDecode, measureLatency } from '../eval/decode';
 import { PreviewCache } from './preview';
+import { checkFastMatmul } from '../gpu/fast-check';
 import type { EngineSessionApi, OpenOptions } from './session-api';
 import { inspectFolder } from './inspect-folder';
 import type {
@@ -163,7 +164,8 @@ export class EngineSession implements EngineSessionApi {
     const want = asked ?? 'auto';
     if (want === 'exact') return { mode: 'exact', modeNote: 'exact: f32 math (asked for)' };
     if (this.gpu.hasFastMatmul) return { mode: 'fast', modeNote: 'fast: tensor cores (subgroup matrices, f16 inputs with per-row range scaling, f32 accumulation)' };
-    return { mode: 'exact', modeNote: `exact: f32 math (fast mode needs subgroup matrices, which this adapter does not offer${want === 'fast' ? '; fell back' : ''})` };
+    const why = this.gpu.fastProblem ?? 'fast mode needs subgroup matrices, which this adapter does not offer';
+    return { mode: 'exact', modeNote: `exact: f32 math (${why}${want === 'fast' ? '; fell back' : ''})` };
   }
 
   /**
@@ -353,6 +355,7 @@ export class EngineSession implements EngineSessionApi {
 /** Opens a model folder on `device`: tokenizer first, then config, headers, placement and (resident) weights. */
 export async function openSession(device: GPUDevice, files: ModelFiles, opts: OpenOptions = {}): Promise<EngineSession> {
   const gpu = new Gpu(device);
+  await checkFastMatmul(gpu); // before any pass may ask for it
   // Every file is checked before anything is uploaded (inspect-folder.ts).
   const { model: inspected, tokenizerJson, tokenizerConfig, tokenizer } = await inspectFolder(files);
   const budgetBytes = opts.gpuMemoryBytes ?? defaultGpuBudget(gpu.limits);

@@ -6,7 +6,7 @@
 // state[t] = (m, s, target logit, found): running max, sum of exp(z - m), the target's logit
 // once its chunk was seen, and 1.0 when it was. Start from (-3e38, 0, 0, 0).
 // One workgroup per row; each thread keeps an online (max, sum) over its strided columns, the
-// pairs merge in a tree, then into the state (a single chunk gives exactly log_softmax_nll.wgsl's sums).
+// pairs merge in a tree, then into the state.
 override WG: u32 = 256;
 
 struct Params { T: u32, Vc: u32, colOffset: u32, softcap: f32, rowOffset: u32 }

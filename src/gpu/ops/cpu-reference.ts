@@ -1,24 +1,5 @@
 // Plain CPU references for every GPU op (f64 accumulation where it matters), used by the tests.
 // Same shapes and letters as the kernels; arrays are row-major.
-import { f16ToF32 } from '../../io/dtype-decode';
-
-export function bf16ToF32(h: number): number {
-  const u = new Uint32Array([h << 16]);
-  return new Float32Array(u.buffer)[0];
-}
-
-/** Decodes `count` raw values of dtype from bytes (little-endian). */
-export function convertToF32Ref(bytes: Uint8Array, dtype: 'F32' | 'F16' | 'BF16', count: number): Float32Array {
-  const out = new Float32Array(count);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let i = 0; i < count; i++) {
-    if (dtype === 'F32') out[i] = view.getFloat32(i * 4, true);
-    else if (dtype === 'F16') out[i] = f16ToF32(view.getUint16(i * 2, true));
-    else out[i] = bf16ToF32(view.getUint16(i * 2, true));
-  }
-  return out;
-}
-
 /** y[t, n] = sum_k x[t,k] w[n,k] + bias[n]; x [T, Kd], w [N, Kd]. */
 export function matmulRef(x: Float32Array, w: Float32Array, T: number, N: number, Kd: number, bias?: Float32Array): Float32Array {
   const y = new Float32Array(T * N);

@@ -1,11 +1,10 @@
 // The GPU op set, one import for model/prune/eval code.
-export { convertToF32, type RawDtype } from './convert';
 export { matmul, MATVEC_MAX_T, type MatmulOptions } from './matmul';
 export { rmsNorm, type RmsNormOptions } from './norm';
 export { rope, type RopeOptions } from './rope';
 export { attention, type AttentionOptions } from './attention';
 export { gatedActivation, addInPlace, type GatedKind } from './elementwise';
 export { embedding, type EmbeddingOptions } from './embedding';
-export { logSoftmaxNll, argmaxRows, lseUpdate, lseNll, lseInitialState } from './loss';
+export { argmaxRows, lseUpdate, lseNll, lseInitialState } from './loss';
 export { ffnStats } from './ffn-stats';
 export { gatherRows, gatherCols } from './gather';

@@ -1,5 +1,4 @@
-// Per-token negative log-likelihood and greedy argmax over logit rows, on the GPU.
-import nllCode from '../../../shaders/nn/log_softmax_nll.wgsl?raw';
+// Per-token negative log-likelihood (a log-softmax folded over vocabulary chunks) and greedy argmax over logit rows, on the GPU.
 import argmaxCode from '../../../shaders/nn/argmax_rows.wgsl?raw';
 import lseUpdateCode from '../../../shaders/nn/lse_update.wgsl?raw';
 import lseNllCode from '../../../shaders/nn/lse_nll.wgsl?raw';
@@ -10,20 +9,6 @@ import { dims2, expectU32 } from './checks';
 import { foldGroups, grid1d, uniforms } from './grid';
 
 const WG = 256;
-
-/** nll[t] = logsumexp(logits[t]) - logits[t, targets[t]] (after optional softcap); NaN where a target >= V. */
-export function logSoftmaxNll(gpu: Gpu, rec: Recorder, logits: Tensor, targets: GPUBuffer, nll: Tensor, opts: { softcap?: number | null } = {}): void {
-  const op = 'logSoftmaxNll';
-  const [T, V] = dims2(op, 'logits', logits);
-  if (nll.shape.length !== 1 || nll.shape[0] !== T) throw new ShapeError(op, 'nll must be [T]', { logits: logits.shape, nll: nll.shape });
-  expectU32(op, 'targets', targets, T);
-  const params = uniforms([
-    ['u32', T],
-    ['u32', V],
-    ['f32', opts.softcap ?? 0],
-  ]);
-  rec.dispatch(gpu.pipeline('nn/log_softmax_nll', nllCode, { WG }), [logits.buffer, targets, nll.buffer], foldGroups(gpu, T), params);
-}
 
 /** out[t] = index of the largest logit in row t (first on ties). */
 export function argmaxRows(gpu: Gpu, rec: Recorder, logits: Tensor, out: GPUBuffer): void {

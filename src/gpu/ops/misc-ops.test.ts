@@ -14,7 +14,9 @@ import { addInPlace, gatedActivation, type GatedKind } from './elementwise';
 import { embedding } from './embedding';
 import { ffnStats } from './ffn-stats';
 import { gatherCols, gatherRows } from './gather';
-import { argmaxRows, logSoftmaxNll } from './loss';
+import { argmaxRows, lseInitialState, lseNll, lseUpdate } from './loss';
+import type { Gpu, Recorder } from '../context';
+import type { Tensor } from '../tensor';
 import { maxAbs, maxAbsDiff, randomArray, rng, testGpu } from './test-utils';
 
 const randomIds = (n: number, below: number, seed: number) => {
@@ -104,7 +106,15 @@ describe('embedding', () => {
   });
 });
 
-describe('logSoftmaxNll / argmaxRows', () => {
+/** The engine's NLL for logits in one chunk: a fresh log-softmax state, one fold, then the finish. */
+function nllOneChunk(gpu: Gpu, rec: Recorder, logits: Tensor, targets: GPUBuffer, nll: Tensor, opts: { softcap?: number | null } = {}): void {
+  const T = logits.shape[0];
+  const state = gpu.tensor([T, 4], 'lse state', lseInitialState(T));
+  lseUpdate(gpu, rec, logits, targets, state, { colOffset: 0, softcap: opts.softcap });
+  lseNll(gpu, rec, state, nll);
+}
+
+describe('NLL (one chunk) / argmaxRows', () => {
   it.each([
     [3, 10, null],
     [9, 1001, null],
@@ -117,7 +127,7 @@ describe('logSoftmaxNll / argmaxRows', () => {
     const am = gpu.u32Buffer(T, 'argmax');
     const lt = gpu.tensor([T, V], 'logits', logits);
     const rec = gpu.recorder();
-    logSoftmaxNll(gpu, rec, lt, gpu.u32Buffer(targets, 'targets'), nll, { softcap });
+    nllOneChunk(gpu, rec, lt, gpu.u32Buffer(targets, 'targets'), nll, { softcap });
     argmaxRows(gpu, rec, lt, am);
     rec.submit();
     const d = maxAbsDiff(await gpu.read(nll), logSoftmaxNllRef(logits, T, V, targets, softcap));
@@ -132,7 +142,7 @@ describe('logSoftmaxNll / argmaxRows', () => {
     const nll = gpu.tensor([3], 'nll');
     const am = gpu.u32Buffer(3, 'am');
     const rec = gpu.recorder();
-    logSoftmaxNll(gpu, rec, lt, gpu.u32Buffer(Uint32Array.of(2, 1, 4), 't'), nll);
+    nllOneChunk(gpu, rec, lt, gpu.u32Buffer(Uint32Array.of(2, 1, 4), 't'), nll);
     argmaxRows(gpu, rec, lt, am);
     rec.submit();
     const got = await gpu.read(nll);
@@ -146,8 +156,8 @@ describe('logSoftmaxNll / argmaxRows', () => {
     const gpu = await testGpu();
     const rec = gpu.recorder();
     const lt = gpu.tensor([3, 4], 'l');
-    expect(() => logSoftmaxNll(gpu, rec, lt, gpu.u32Buffer(3, 't'), gpu.tensor([4], 'n'))).toThrow(ShapeError);
-    expect(() => logSoftmaxNll(gpu, rec, lt, gpu.u32Buffer(2, 't'), gpu.tensor([3], 'n'))).toThrow(ShapeError);
+    expect(() => lseNll(gpu, rec, gpu.tensor([3, 4], 's'), gpu.tensor([4], 'n'))).toThrow(ShapeError);
+    expect(() => lseUpdate(gpu, rec, lt, gpu.u32Buffer(2, 't'), gpu.tensor([3, 4], 's'), { colOffset: 0 })).toThrow(ShapeError);
     expect(() => argmaxRows(gpu, rec, lt, gpu.u32Buffer(2, 'o'))).toThrow(ShapeError);
   });
 });

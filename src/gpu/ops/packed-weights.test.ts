@@ -90,6 +90,21 @@ describe('16-bit packed weights', () => {
     expect(Array.from(u16(await gpu.readRaw(outCols)))).toEqual(colRef);
   });
 
+  it('f16 specials (subnormals, infinities, NaN, -0) are unpacked exactly (fixed case, through embedding)', async () => {
+    const gpu = await testGpu();
+    // bits: smallest subnormal, largest subnormal, smallest normal, 1, -2, 65504, +inf, -inf, NaN, -0, 0.5, 2^-20
+    const bits = Uint16Array.of(0x0001, 0x03ff, 0x0400, 0x3c00, 0xc000, 0x7bff, 0x7c00, 0xfc00, 0x7e00, 0x8000, 0x3800, 0x0010);
+    const bytes = new Uint8Array(bits.buffer);
+    const out = gpu.tensor([1, bits.length], 'out');
+    const rec = gpu.recorder();
+    embedding(gpu, rec, gpu.weight([1, bits.length], 'f16', 'specials', bytes), gpu.u32Buffer(Uint32Array.of(0), 'id'), out);
+    rec.submit();
+    const got = Array.from(await gpu.read(out));
+    const want = Array.from(decodeToF32(bytes, 'F16'));
+    expect(got.map((v) => (Number.isNaN(v) ? 'NaN' : Object.is(v, -0) ? '-0' : v))).toEqual(want.map((v) => (Number.isNaN(v) ? 'NaN' : Object.is(v, -0) ? '-0' : v)));
+    expect(want[0]).toBe(2 ** -24);
+  });
+
   it('encoders round to nearest even like torch (fixed cases)', () => {
     // 1 + 2^-8 is halfway between bf16 neighbours 1 and 1 + 2^-7: ties to even (1.0)
     expect(f32ToBf16Bits(1 + 2 ** -8)).toBe(0x3f80);

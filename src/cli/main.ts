@@ -5,7 +5,8 @@ import { nodeGpu } from '../gpu/node-device';
 import { openNodeFolder, nodeOutputFolder } from '../io/node-files';
 import { openSession, type EngineSession } from '../engine/session';
 import { utf8Prefix } from '../eval/windows';
-import type { CalibrationOptions, Criterion, VocabOrder } from '../engine/types';
+import { CalibrationTextError } from '../prune/calibration';
+import type { CalibrationOptions, CountSpan, Criterion, VocabOrder } from '../engine/types';
 import { UsageError, optionalNumber, parseFlags, requireString, type Flags } from './args';
 import { runBench } from './bench';
 import { BENCH_QUALITY_USAGE, runBenchQuality } from './bench-quality';
@@ -14,6 +15,7 @@ import { runBenchMatmul } from './bench-matmul';
 import { MAKE_MODEL_USAGE, runMakeModel } from './make-model';
 import { gpuMemoryFlag } from './gpu-budget';
 import { runSelftest } from './selftest';
+import { TARGET_FLAGS, TARGET_USAGE, candidateJson, candidateLines, parseTarget, selectSeq, selectionText, targetBudget, targetOrders } from './prune-target';
 
 const USAGE = `compact-studio <command> [flags]
 
@@ -23,8 +25,10 @@ const USAGE = `compact-studio <command> [flags]
          to its first N UTF-8 bytes first (65536 for the cross-tokenizer comparison).
   prune  --model DIR --calib FILE (--vocab-keep N | --vocab-ratio R) (--ffn-keep N | --ffn-ratio R)
          [--vocab-order frequency|id] [--criterion common-act2|act2|magnitude] [--no-closure]
-         [--samples N] [--sample-tokens N] --out DIR [--json]
-         defaults: frequency order (id = the paper), common-act2, merge closure on, 16 x 512 tokens
+         [--samples N] [--sample-tokens N] [--vocab-counts text|windows] --out DIR [--json]
+         defaults: frequency order (id = the paper) counted over the whole --calib text (windows: only
+         the samples x tokens the FFN scores use), common-act2, merge closure on, 16 x 512 tokens
+${TARGET_USAGE}
   bench  [--models NAME|DIR,...] [--data DIR] [--json FILE]   speed on this machine;
          --data DIR holds models/<name>/ and corpora/ (default ../shared when it exists)
   bench-gpu --model DIR [--samples 16 --seq 512 --reps 5 --warmup 2] [--scaling] [--precision exact|fast|both] [--decode]
@@ -83,29 +87,62 @@ async function cmdPrune(argv: string[]): Promise<void> {
   const f = parseFlags(argv, {
     model: { type: 'string' }, calib: { type: 'string' }, out: { type: 'string' },
     'vocab-keep': { type: 'string' }, 'vocab-ratio': { type: 'string' }, 'ffn-keep': { type: 'string' }, 'ffn-ratio': { type: 'string' },
-    'vocab-order': { type: 'string' }, criterion: { type: 'string' }, 'no-closure': { type: 'boolean' },
+    'vocab-order': { type: 'string' }, criterion: { type: 'string' }, 'no-closure': { type: 'boolean' }, 'vocab-counts': { type: 'string' },
     samples: { type: 'string' }, 'sample-tokens': { type: 'string' }, json: { type: 'boolean' }, 'gpu-memory': { type: 'string' },
+    ...TARGET_FLAGS,
   });
+  const target = parseTarget(f);
   const order = (f['vocab-order'] ?? 'frequency') as VocabOrder; // the studio's default (BENCHMARKS.md)
   if (order !== 'id' && order !== 'frequency') throw new UsageError(`--vocab-order must be id or frequency (got ${order})`);
   const criterion = (f.criterion ?? 'common-act2') as Criterion;
   if (!['common-act2', 'act2', 'magnitude'].includes(criterion)) throw new UsageError(`--criterion must be common-act2, act2 or magnitude (got ${criterion})`);
+  const countSpan = (f['vocab-counts'] ?? 'text') as CountSpan;
+  if (countSpan !== 'text' && countSpan !== 'windows') throw new UsageError(`--vocab-counts must be text or windows (got ${countSpan})`);
   const opts: CalibrationOptions = {
     samples: optionalNumber(f, 'samples', 16, (n) => Number.isInteger(n) && n >= 1, 'a whole number >= 1'),
     sampleTokens: optionalNumber(f, 'sample-tokens', 512, (n) => Number.isInteger(n) && n >= 2, 'a whole number >= 2'),
     vocabOrder: order,
     criterion,
     closure: !f['no-closure'],
+    countSpan,
   };
   const out = requireString(f, 'out');
-  const calibText = await readText(requireString(f, 'calib'));
+  let calibText = await readText(requireString(f, 'calib'));
+  // with a target, the selection text is set aside first (by default the tail of --calib)
+  const sel = target ? await selectionText(f, calibText) : null;
+  if (sel) calibText = sel.calibration;
   const s = await session(requireString(f, 'model'), Boolean(f.json), f['gpu-memory']);
   const { vocabSize: V, intermediate: I } = s.spec;
-  const vocabKeep = ratioOrCount(f, 'vocab-keep', 'vocab-ratio', V);
-  const ffnKeep = ratioOrCount(f, 'ffn-keep', 'ffn-ratio', I);
-  s.planSummary({ vocabKeep, ffnKeep }); // V' >= the always-kept set, I' in range: fail before calibrating
-  const cal = await s.calibrate(calibText, opts);
-  const summary = await s.exportPruned({ vocabKeep, ffnKeep }, await nodeOutputFolder(out));
+  let req: { vocabKeep: number; ffnKeep: number };
+  let chosen: Record<string, unknown> | undefined;
+  let cal: Awaited<ReturnType<EngineSession['calibrate']>>;
+  if (target && sel) {
+    // the selection text only ranks the candidates; counts and FFN scores come from this calibration
+    try {
+      cal = await s.calibrate(calibText, opts);
+    } catch (e) {
+      if (e instanceof CalibrationTextError && !f['select-text']) throw new CalibrationTextError(`${e.message} (the last ${new TextEncoder().encode(sel.text).length} bytes were set aside as the selection text: give --select-text FILE to calibrate on all of --calib)`);
+      throw e;
+    }
+    const budget = targetBudget(target, s.summary().params.total);
+    if (!f.json) console.error(`target: ${budget.kind === 'params' ? `at most ${budget.max} parameters` : `at most ${budget.max} bytes of weights`}; selection text: ${sel.source}`);
+    const r = await s.searchTarget({ budget, selectText: sel.text, eval: { tokens: Infinity, seq: selectSeq(f) }, orders: targetOrders(f) });
+    console.error(candidateLines(r).join('\n'));
+    const best = r.best;
+    if (!best) throw new UsageError(`no (vocabulary, FFN) split fits ${budget.kind === 'params' ? `${budget.max} parameters` : `${budget.max} bytes`}: ask for a smaller reduction`);
+    s.setOptions({ vocabOrder: best.order, criterion: best.criterion, closure: best.closure });
+    opts.vocabOrder = best.order;
+    req = { vocabKeep: best.vocabKeep, ffnKeep: best.ffnKeep };
+    chosen = {
+      budget, selection: { source: sel.source, bytes: new TextEncoder().encode(sel.text).length, mode: r.mode },
+      chosen: candidateJson(best), candidates: r.points.map(candidateJson),
+    };
+  } else {
+    req = { vocabKeep: ratioOrCount(f, 'vocab-keep', 'vocab-ratio', V), ffnKeep: ratioOrCount(f, 'ffn-keep', 'ffn-ratio', I) };
+    s.planSummary(req); // V' >= the always-kept set, I' in range: fail before calibrating
+    cal = await s.calibrate(calibText, opts);
+  }
+  const summary = await s.exportPruned(req, await nodeOutputFolder(out));
   const result = {
     out,
     vocab_size: summary.vocabSize,
@@ -119,10 +156,12 @@ async function cmdPrune(argv: string[]): Promise<void> {
     gpu_peak_bytes: s.memory().peakBytes,
     peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
     options: opts,
+    ...(chosen ? { target: chosen } : {}),
     files: summary.files,
     notes: summary.notes,
   };
-  print(f, result, `wrote ${out}: vocab ${V} -> ${summary.vocabSize}, FFN ${I} -> ${summary.intermediateSize}, params ${summary.paramsBefore.total} -> ${summary.paramsAfter.total} (-${(result.reduction * 100).toFixed(1)}%)\n${summary.notes.join('\n')}`);
+  const how = chosen ? ` (chosen: ${opts.vocabOrder} order, ${opts.criterion}, closure ${opts.closure ? 'on' : 'off'})` : '';
+  print(f, result, `wrote ${out}${how}: vocab ${V} -> ${summary.vocabSize}, FFN ${I} -> ${summary.intermediateSize}, params ${summary.paramsBefore.total} -> ${summary.paramsAfter.total} (-${(result.reduction * 100).toFixed(1)}%)\n${summary.notes.join('\n')}`);
   s.dispose();
 }
 

@@ -4,6 +4,7 @@ import type {
   CalibrationOptions, CalibrationSummary, EvalOptions, EvalResult, ExportSummary, LatencyResult,
   GpuMemory, ModelSummary, PlanSummary, ProgressFn, PruneRequest, SweepResult,
 } from './types';
+import type { TargetSearch } from './target';
 
 export interface EngineSessionApi {
   summary(): ModelSummary;
@@ -19,8 +20,10 @@ export interface EngineSessionApi {
   latency(req: PruneRequest | null, onProgress?: ProgressFn): Promise<LatencyResult>;
   /** Greedy continuation; progress events carry the text so far (phase 'generate', `text`). */
   generate(req: PruneRequest | null, prompt: string, maxNewTokens: number, onProgress?: ProgressFn): Promise<string>;
-  /** (V', I') pairs with total params <= targetParams, each evaluated on heldOut. */
+  /** The automatic allocation for a parameter budget: (V', I') splits x vocabulary orders, ranked on heldOut (engine/target.ts). */
   sweep(targetParams: number, heldOut: string, opts: EvalOptions, onProgress?: ProgressFn): Promise<SweepResult>;
+  /** The same automatic allocation for any budget (parameters or weight bytes), orders and shares (engine/target.ts). */
+  searchTarget(search: TargetSearch, onProgress?: ProgressFn): Promise<SweepResult>;
   /** GPU memory the engine holds now (model, preview, caches) and its peak since the last call. */
   memory(): GpuMemory;
   exportPruned(req: PruneRequest, out: OutputFolder, onProgress?: ProgressFn): Promise<ExportSummary>;

@@ -22,14 +22,15 @@ import { FfnScorer } from '../prune/ffn-scores';
 import { PruneSettingsError, selectFfnChannels } from '../prune/ffn-select';
 import type { PruneSelection } from '../prune/pruned-model';
 import { exportPrunedFolder } from '../prune/export';
-import { budgetSplits, paramBreakdown, weightBytes } from '../prune/params';
+import { paramBreakdown, splitsUnder, weightBytes } from '../prune/params';
 import { evaluateIds } from '../eval/perplexity';
 import { greedyDecode, measureLatency } from '../eval/decode';
 import { PreviewCache } from './preview';
+import { searchTarget, type TargetHost, type TargetSearch } from './target';
 import type { EngineSessionApi, OpenOptions } from './session-api';
 import type {
   CalibrationOptions, CalibrationSummary, ComputeMode, EvalOptions, EvalResult, ExportSummary, GpuMemory, LatencyResult,
-  ModelSummary, Placement, PlanSummary, ProgressFn, PruneRequest, SweepPoint, SweepResult,
+  ModelSummary, Placement, PlanSummary, ProgressFn, PruneRequest, SweepResult,
 } from './types';
 
 type Json = Record<string, unknown>;
@@ -44,6 +45,7 @@ interface Calibration {
   /** the precision the calibration passes ran in (and the sweep's evaluations run in) */
   mode: ComputeMode;
   windows: CalibrationWindows;
+  /** what the frequency order ranks by: token counts over the span countSpan names */
   counts: Uint32Array;
   scorer: FfnScorer;
 }
@@ -135,18 +137,19 @@ export class EngineSession implements EngineSessionApi {
     onProgress?.({ phase: 'tokenize', done: 0, total: 1, unit: 'steps' });
     const ids = this.tokenizer.encode(text);
     const windows = calibrationWindows(ids, opts.samples, opts.sampleTokens);
-    const counts = tokenCounts(windows.ids, this.spec.vocabSize);
+    const windowCounts = tokenCounts(windows.ids, this.spec.vocabSize);
+    const counts = (opts.countSpan ?? 'text') === 'text' ? tokenCounts(ids, this.spec.vocabSize) : windowCounts;
     const activationBytes = this.activationBytes();
     const { mode, modeNote } = this.computeMode(opts.mode);
     const model: LoadedModel = { ...this.model, precision: mode };
     const { act2 } = await activationScores(this.gpu, model, windows, null, { activationBytes, onProgress });
-    const scorer = new FfnScorer({ gpu: this.gpu, model, ckpt: this.ckpt, table: this.table, windows, counts, act2, activationBytes });
+    const scorer = new FfnScorer({ gpu: this.gpu, model, ckpt: this.ckpt, table: this.table, windows, counts: windowCounts, act2, activationBytes });
     this.calibration = { opts, mode, windows, counts, scorer };
     this.vocabCache.clear(); // frequency order depends on the new counts
     this.preview.drop();
     const ms = performance.now() - t0;
     let distinct = 0;
-    for (const c of counts) if (c) distinct++;
+    for (const c of windowCounts) if (c) distinct++;
     return {
       tokens: windows.ids.length,
       distinctTokens: distinct,
@@ -302,22 +305,35 @@ export class EngineSession implements EngineSessionApi {
     return continuation(ids);
   }
 
+  /** The studio's "Find best split": the automatic allocation (engine/target.ts) for a parameter budget, ranked on `heldOut`. */
   async sweep(targetParams: number, heldOut: string, opts: EvalOptions, onProgress?: ProgressFn): Promise<SweepResult> {
-    const { mode } = this.requireCalibration(); // FFN scores come from it; its precision runs the sweep
-    const minVocab = this.vocabulary(this.spec.vocabSize).alwaysKept;
-    const pairs = budgetSplits(this.table, this.spec.vocabSize, this.spec.intermediate, minVocab, targetParams);
-    const points: SweepPoint[] = [];
-    for (let i = 0; i < pairs.length; i++) {
-      const p = pairs[i];
-      const step = { phase: 'sweep', done: i, total: pairs.length, unit: 'steps', message: `V'=${p.vocabKeep} I'=${p.ffnKeep}` } as const;
-      onProgress?.(step);
-      // Each eval batch repeats this step's report: the caller can stop (throw) between batches.
-      const r = await this.evaluate({ vocabKeep: p.vocabKeep, ffnKeep: p.ffnKeep }, heldOut, opts, onProgress && (() => onProgress(step)), mode);
-      const plan = this.planSummary(p);
-      points.push({ vocabKeep: plan.vocabKeep, ffnKeep: p.ffnKeep, params: plan.params.total, bits_per_byte: r.bits_per_byte, ppl: r.ppl });
-    }
-    onProgress?.({ phase: 'sweep', done: pairs.length, total: pairs.length, unit: 'steps' });
-    return { points, mode };
+    return this.searchTarget({ budget: { kind: 'params', max: targetParams }, selectText: heldOut, eval: opts }, onProgress);
+  }
+
+  /** The automatic allocation for any budget (the CLI's prune --target); needs calibrate(). */
+  async searchTarget(search: TargetSearch, onProgress?: ProgressFn): Promise<SweepResult> {
+    this.requireCalibration(); // FFN scores come from it; its precision runs the search
+    return searchTarget(this.targetHost(), search, onProgress);
+  }
+
+  private targetHost(): TargetHost {
+    const { vocabSize: V, intermediate: I } = this.spec;
+    return {
+      vocabSize: V,
+      selectionOptions: () => {
+        const o = this.requireCalibration().opts;
+        return { vocabOrder: o.vocabOrder, criterion: o.criterion, closure: o.closure };
+      },
+      setOptions: (o) => this.setOptions(o),
+      splits: (budget, shares) => {
+        const minVocab = this.vocabulary(V).alwaysKept;
+        const cost = budget.kind === 'params' ? (v: number, i: number) => paramBreakdown(this.table, v, i).total : (v: number, i: number) => this.weightBytes(v, i);
+        return splitsUnder(cost, V, I, minVocab, budget.max, shares);
+      },
+      planSummary: (req) => this.planSummary(req),
+      evaluate: (req, text, opts, progress, precision) => this.evaluate(req, text, opts, progress, precision),
+      calibrationMode: () => this.requireCalibration().mode,
+    };
   }
 
   async exportPruned(req: PruneRequest, out: OutputFolder, onProgress?: ProgressFn): Promise<ExportSummary> {

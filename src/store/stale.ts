@@ -68,5 +68,6 @@ export function sweepStaleReasons(s: StudioData): string[] {
   const w = s.sweep;
   if (w.status !== 'done') return [];
   if (w.forCalibration !== s.calibration.run) return ['a new calibration ran since'];
-  return w.forOptions && s.calibration.engineOptions ? optionChanges(w.forOptions, s.calibration.engineOptions) : [];
+  // the sweep tries every vocabulary order, so only the criterion and closure make it stale
+  return w.forOptions && s.calibration.engineOptions ? optionChanges({ ...w.forOptions, vocabOrder: s.calibration.engineOptions.vocabOrder }, s.calibration.engineOptions) : [];
 }

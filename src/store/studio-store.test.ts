@@ -47,7 +47,11 @@ function fakeEngine(opts: { placement?: Placement } = {}) {
       case 'latency': return { prefillTokensPerSecond: 1000, decodeMsPerToken: 2, note: 'test' };
       case 'generate': return ' a dog.';
       case 'memory': return { allocatedBytes: 5000, peakBytes: 7000 };
-      case 'sweep': return { points: [{ vocabKeep: 50, ffnKeep: 10, params: 1300, bits_per_byte: 1.4, ppl: 3 }, { vocabKeep: 80, ffnKeep: 5, params: 1304, bits_per_byte: 1.2, ppl: 2.5 }], mode: 'fast' };
+      case 'sweep': {
+        const cand = { fileBytes: 0, share: 0.5, criterion: 'common-act2' as const, closure: true };
+        const points = [{ ...cand, vocabKeep: 50, ffnKeep: 10, params: 1300, order: 'frequency' as const, bits_per_byte: 1.4, ppl: 3 }, { ...cand, vocabKeep: 80, ffnKeep: 5, params: 1304, order: 'id' as const, bits_per_byte: 1.2, ppl: 2.5 }];
+        return { points, best: points[1], mode: 'fast' };
+      }
       case 'exportZip': engine.exportedWith = engine.options; return { summary: { files: [] }, zip: new Blob(['zip']) };
       case 'exportZipFile': engine.exportedWith = engine.options; return { summary: { files: [] } };
       default: return null;

@@ -253,5 +253,29 @@ def main():
     Path(out_path).write_text(json.dumps(results, indent=1))
 
 
+
+
+def probsum_main(model_dir, sel_path, out_path):
+    """Sum over the calibration windows' positions of the model's next-token probabilities, per
+    token id: the model's own estimate of how often each token comes next (an output-aware
+    vocabulary score, smooth over tokens the calibration text never shows)."""
+    m = Model(model_dir)
+    calib = np.asarray(json.loads(Path(sel_path).read_text())['calib'], dtype=np.int64).reshape(-1, 512)
+    headT = np.ascontiguousarray(m.head.T)
+    total = np.zeros(m.V)
+    for b0 in range(calib.shape[0]):
+        x = m.forward(calib[b0:b0 + 1])[0]
+        for t0 in range(0, x.shape[0], 128):
+            logits = x[t0:t0 + 128] @ headT
+            logits -= logits.max(-1, keepdims=True)
+            p = np.exp(logits)
+            p /= p.sum(-1, keepdims=True)
+            total += p.sum(0)
+    Path(out_path).write_text(json.dumps(total.tolist()))
+
+
 if __name__ == '__main__':
-    main()
+    if sys.argv[1] == 'probsum':
+        probsum_main(*sys.argv[2:5])
+    else:
+        main()

@@ -2,14 +2,15 @@
 // evaluated on the held-out span under the anchors' protocol, on the engine's session.
 // Identical pruned models (same kept vocabulary and channels) are evaluated once.
 import type { EngineSession } from '../engine/session';
-import type { EvalResult, ParamBreakdown, VocabOrder } from '../engine/types';
+import type { CountSpan, EvalResult, ParamBreakdown, SweepResult, VocabOrder } from '../engine/types';
+import { bestCandidate } from '../engine/target';
 import { evaluateIds } from '../eval/perplexity';
 import { weightTable, type WeightRef } from '../model/weights';
 import { calibrationWindows } from '../prune/calibration';
 import { blockInfluence, dropLayers, layerParamCounts, layersToDrop } from '../prune/depth';
 import { budgetSplits, paramBreakdown } from '../prune/params';
 import type { PruneSelection } from '../prune/pruned-model';
-import { AUTO_SHARES, splitCell, type Method, type ModelCosts, type WidthMethod } from './grid';
+import { AUTO_SHARES, splitCell, type Method, type ModelCosts, type TargetMethod, type WidthMethod } from './grid';
 
 export const PROTOCOL = { samples: 16, sampleTokens: 512, evalBytes: 65536, seq: 256 };
 
@@ -34,6 +35,10 @@ export interface QualityCell {
   bytes?: number;
   /** the first cell that evaluated the identical model. */
   sameModelAs?: string;
+  /** target methods: the chosen candidate's criterion and its bits/byte on the selection text, and how many candidates were measured. */
+  criterion?: string;
+  select_bits_per_byte?: number;
+  candidates?: number;
 }
 
 export interface ModelQuality {
@@ -53,6 +58,8 @@ export interface QualityOptions {
   reductions: number[];
   methods: Method[];
   evalBytes?: number;
+  /** the text target methods choose on (never the evaluation span). */
+  selectText?: string;
   log?: (line: string) => void;
 }
 
@@ -98,7 +105,16 @@ export async function runModelQuality(s: EngineSession, name: string, calibText:
   log(`${name}: dense ${dense.bits_per_byte.toFixed(4)} bits/byte, ppl ${dense.ppl.toFixed(3)} (${dense.tokens} tokens)`);
 
   const tc = performance.now();
-  const cal = await s.calibrate(calibText, { samples: PROTOCOL.samples, sampleTokens: PROTOCOL.sampleTokens, vocabOrder: 'id', criterion: 'common-act2', closure: false });
+  // exact f32 passes (the reference's precision) whatever the adapter offers; token counts of the
+  // calibration windows only (the reference's rule) unless a target method asks for the whole text
+  const calOpts = { samples: PROTOCOL.samples, sampleTokens: PROTOCOL.sampleTokens, vocabOrder: 'id', criterion: 'common-act2', closure: false, mode: 'exact' } as const;
+  let countSpan: CountSpan = 'windows';
+  const cal = await s.calibrate(calibText, { ...calOpts, countSpan });
+  const recalibrate = async (span: CountSpan) => {
+    if (span === countSpan) return;
+    await s.calibrate(calibText, { ...calOpts, countSpan: span });
+    countSpan = span;
+  };
   const calibration = { tokens: cal.tokens, distinctTokens: cal.distinctTokens, seconds: (performance.now() - tc) / 1000 };
   const costs: ModelCosts = {
     dense: params.total,
@@ -142,6 +158,7 @@ export async function runModelQuality(s: EngineSession, name: string, calibText:
   };
 
   const widthMethod = async (m: WidthMethod) => {
+    await recalibrate('windows');
     s.setOptions({ vocabOrder: m.order, criterion: m.criterion, closure: m.closure });
     for (const r of opts.reductions) {
       for (const share of m.shares) {
@@ -189,6 +206,7 @@ export async function runModelQuality(s: EngineSession, name: string, calibText:
   };
 
   const autoMethod = async (orders: VocabOrder[]) => {
+    await recalibrate('windows');
     for (const order of orders) {
       s.setOptions({ vocabOrder: order, criterion: 'common-act2', closure: true });
       for (const r of opts.reductions) {
@@ -198,9 +216,33 @@ export async function runModelQuality(s: EngineSession, name: string, calibText:
     }
   };
 
+  // the engine's search, chosen on the selection text; then the winner once on the evaluation span
+  const targetMethod = async (m: TargetMethod) => {
+    if (!opts.selectText) throw new Error('target methods need a selection text (QualityOptions.selectText)');
+    await recalibrate(m.countSpan);
+    for (const r of opts.reductions) {
+      const budget = { kind: 'params' as const, max: Math.floor(params.total * (1 - r)) };
+      let search: SweepResult | null = null;
+      for (const criterion of m.criteria) {
+        s.setOptions({ vocabOrder: 'frequency', criterion, closure: true });
+        const found = await s.searchTarget({ budget, selectText: opts.selectText, eval: evalOpts });
+        search = search ? { ...found, points: [...search.points, ...found.points], best: bestCandidate([search.best, found.best].filter((p) => p !== null)) } : found;
+      }
+      const best = search!.best;
+      const base: QualityCell = { method: m.name, r, share: best?.share ?? null, status: 'n/a', candidates: search!.points.length };
+      if (!best) {
+        record({ ...base, reason: 'no split fits the budget' });
+        continue;
+      }
+      s.setOptions({ vocabOrder: best.order, criterion: best.criterion, closure: best.closure });
+      await widthCell({ ...base, order: best.order, closure: best.closure, criterion: best.criterion, select_bits_per_byte: best.bits_per_byte }, best.vocabKeep, best.ffnKeep);
+    }
+  };
+
   for (const m of opts.methods) {
     if (m.kind === 'width') await widthMethod(m);
     else if (m.kind === 'depth') await depthMethod();
+    else if (m.kind === 'target') await targetMethod(m);
     else await autoMethod(m.orders);
   }
   return {

@@ -6,6 +6,7 @@ import { openNodeFolder, nodeOutputFolder } from '../io/node-files';
 import { openSession, type EngineSession } from '../engine/session';
 import { utf8Prefix } from '../eval/windows';
 import { CalibrationTextError } from '../prune/calibration';
+import { CRITERIA } from '../engine/criteria';
 import type { CalibrationOptions, CountSpan, Criterion, VocabOrder } from '../engine/types';
 import { UsageError, optionalNumber, parseFlags, requireString, type Flags } from './args';
 import { runBench } from './bench';
@@ -24,7 +25,7 @@ const USAGE = `compact-studio <command> [flags]
          (first N tokens, windows of S, no BOS unless --bos). --bytes cuts the text
          to its first N UTF-8 bytes first (65536 for the cross-tokenizer comparison).
   prune  --model DIR --calib FILE (--vocab-keep N | --vocab-ratio R) (--ffn-keep N | --ffn-ratio R)
-         [--vocab-order frequency|id] [--criterion common-act2|act2|magnitude] [--no-closure]
+         [--vocab-order frequency|id] [--criterion common-act2|act2|magnitude|output-act2] [--no-closure]
          [--samples N] [--sample-tokens N] [--vocab-counts text|windows] --out DIR [--json]
          defaults: frequency order (id = the paper) counted over the whole --calib text (windows: only
          the samples x tokens the FFN scores use), common-act2, merge closure on, 16 x 512 tokens
@@ -95,7 +96,7 @@ async function cmdPrune(argv: string[]): Promise<void> {
   const order = (f['vocab-order'] ?? 'frequency') as VocabOrder; // the studio's default (BENCHMARKS.md)
   if (order !== 'id' && order !== 'frequency') throw new UsageError(`--vocab-order must be id or frequency (got ${order})`);
   const criterion = (f.criterion ?? 'common-act2') as Criterion;
-  if (!['common-act2', 'act2', 'magnitude'].includes(criterion)) throw new UsageError(`--criterion must be common-act2, act2 or magnitude (got ${criterion})`);
+  if (!CRITERIA.includes(criterion)) throw new UsageError(`--criterion must be ${CRITERIA.join(', ')} (got ${criterion})`);
   const countSpan = (f['vocab-counts'] ?? 'text') as CountSpan;
   if (countSpan !== 'text' && countSpan !== 'windows') throw new UsageError(`--vocab-counts must be text or windows (got ${countSpan})`);
   const opts: CalibrationOptions = {

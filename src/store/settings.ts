@@ -1,6 +1,7 @@
 // The user's settings: plain data, persisted in localStorage so they survive a reload or a lost device.
 import type { CalibrationOptions, EvalOptions } from '../engine/types';
 import { parseByteSize } from '../engine/byte-size';
+import { CRITERIA } from '../engine/criteria';
 
 export { BYTE_SIZE_EXAMPLES } from '../engine/byte-size';
 
@@ -63,7 +64,7 @@ export function sanitizeSettings(raw: unknown): Settings {
       samples: clampInt(c.samples, 1, 1024, d.calibration.samples),
       sampleTokens: clampInt(c.sampleTokens, 16, 8192, d.calibration.sampleTokens),
       vocabOrder: c.vocabOrder === 'id' || c.vocabOrder === 'frequency' ? c.vocabOrder : d.calibration.vocabOrder,
-      criterion: c.criterion === 'act2' || c.criterion === 'magnitude' || c.criterion === 'common-act2' ? c.criterion : d.calibration.criterion,
+      criterion: c.criterion !== undefined && CRITERIA.includes(c.criterion) ? c.criterion : d.calibration.criterion,
       closure: typeof c.closure === 'boolean' ? c.closure : d.calibration.closure,
     },
     sliders: {

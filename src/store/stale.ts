@@ -6,7 +6,7 @@ import type { Settings } from './settings';
 import type { CalibrationState, StudioData } from './types';
 
 export const ORDER_LABELS: Record<VocabOrder, string> = { frequency: 'frequency in the text', id: 'token id (paper)' };
-export const CRITERION_LABELS: Record<Criterion, string> = { 'common-act2': 'common act² (COMPACT)', act2: 'act² (all tokens)', magnitude: 'weight magnitude' };
+export const CRITERION_LABELS: Record<Criterion, string> = { 'common-act2': 'common act² (COMPACT)', act2: 'act² (all tokens)', magnitude: 'weight magnitude', 'output-act2': 'output-aware act² (× ‖W_down col‖²)' };
 
 export function selectionOptions(c: CalibrationOptions): SelectionOptions {
   return { vocabOrder: c.vocabOrder, criterion: c.criterion, closure: c.closure };

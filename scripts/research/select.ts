@@ -13,7 +13,7 @@ import { calibrationWindows, tokenCounts } from '../../src/prune/calibration';
 import { utf8Prefix } from '../../src/eval/windows';
 import { rankScores, type RankingName } from './rankings';
 
-interface Job { name: string; order: 'id' | 'frequency'; closure: boolean; keep: number; countTokens?: number; ranking?: RankingName }
+interface Job { name: string; order: 'id' | 'frequency'; closure: boolean; keep: number; countTokens?: number; ranking?: RankingName; reach?: boolean }
 
 const [modelDir, calibPath, evalPath, jobsPath, outPath] = process.argv.slice(2);
 const readJson = (n: string) => { try { return JSON.parse(readFileSync(join(modelDir, n), 'utf8')); } catch { return undefined; } };
@@ -42,7 +42,17 @@ for (const job of jobs) {
   const sel = job.keep >= V ? null : selectVocabulary({ ...jsons, order: job.order, counts, keep: job.keep, closure: job.closure });
   const kept = sel ? sel.keptIds : null;
   const t = kept ? (() => { const f = pruneTokenizerFiles({ ...jsons }, kept); return TextTokenizer.fromJson(f.tokenizerJson, f.tokenizerConfig); })() : tok;
-  out.jobs.push({ ...job, kept: kept ? Array.from(kept) : null, eval: encodeOld(t, kept, evalText), select: encodeOld(t, kept, selectText) });
+  const rec: any = { ...job, kept: kept ? Array.from(kept) : null, eval: encodeOld(t, kept, evalText), select: encodeOld(t, kept, selectText) };
+  if (job.reach && kept) {
+    // kept tokens the pruned tokenizer never produces on the calibration and evaluation texts
+    // although the dense one does: rows a re-tokenization-aware closure could give back
+    const dense = new Set([...calibIds, ...tok.encode(evalText)]);
+    const seen = new Set([...encodeOld(t, kept, readFileSync(calibPath, 'utf8')).ids, ...rec.eval.ids]);
+    const unreachable = [...kept].filter((id) => dense.has(id) && !seen.has(id));
+    rec.reach = { keptSeenDense: [...kept].filter((id) => dense.has(id)).length, unreachable: unreachable.length, examples: unreachable.slice(0, 12).map((id) => tok.tokenString(id)) };
+    console.error(`${job.name}: reach ${JSON.stringify(rec.reach)}`);
+  }
+  out.jobs.push(rec);
   console.error(`${job.name}: V'=${kept?.length ?? V} ${Date.now() - t0} ms`);
 }
 writeFileSync(outPath, JSON.stringify(out));

@@ -60,6 +60,9 @@ export interface QualityOptions {
   evalBytes?: number;
   /** the text target methods choose on (never the evaluation span). */
   selectText?: string;
+  /** calibration windows (default PROTOCOL's 16 x 512; fewer only for smoke tests on a CPU). */
+  samples?: number;
+  sampleTokens?: number;
   log?: (line: string) => void;
 }
 
@@ -107,7 +110,9 @@ export async function runModelQuality(s: EngineSession, name: string, calibText:
   const tc = performance.now();
   // exact f32 passes (the reference's precision) whatever the adapter offers; token counts of the
   // calibration windows only (the reference's rule) unless a target method asks for the whole text
-  const calOpts = { samples: PROTOCOL.samples, sampleTokens: PROTOCOL.sampleTokens, vocabOrder: 'id', criterion: 'common-act2', closure: false, mode: 'exact' } as const;
+  const samples = opts.samples ?? PROTOCOL.samples;
+  const sampleTokens = opts.sampleTokens ?? PROTOCOL.sampleTokens;
+  const calOpts = { samples, sampleTokens, vocabOrder: 'id', criterion: 'common-act2', closure: false, mode: 'exact' } as const;
   let countSpan: CountSpan = 'windows';
   const cal = await s.calibrate(calibText, { ...calOpts, countSpan });
   const recalibrate = async (span: CountSpan) => {
@@ -172,7 +177,7 @@ export async function runModelQuality(s: EngineSession, name: string, calibText:
 
   let bi: number[] | null = null;
   const depthMethod = async () => {
-    const windows = calibrationWindows(s.tokenizer.encode(calibText), PROTOCOL.samples, PROTOCOL.sampleTokens);
+    const windows = calibrationWindows(s.tokenizer.encode(calibText), samples, sampleTokens);
     bi = await blockInfluence(s.gpu, s.model, windows, s.activationBytes());
     log(`  block influence: ${bi.map((b) => b.toFixed(4)).join(' ')}`);
     const layerParams = layerParamCounts(table, s.spec.layers);
@@ -217,6 +222,7 @@ export async function runModelQuality(s: EngineSession, name: string, calibText:
   };
 
   // the engine's search, chosen on the selection text; then the winner once on the evaluation span
+  const searches = new Map<string, SweepResult>();
   const targetMethod = async (m: TargetMethod) => {
     if (!opts.selectText) throw new Error('target methods need a selection text (QualityOptions.selectText)');
     await recalibrate(m.countSpan);
@@ -224,8 +230,15 @@ export async function runModelQuality(s: EngineSession, name: string, calibText:
       const budget = { kind: 'params' as const, max: Math.floor(params.total * (1 - r)) };
       let search: SweepResult | null = null;
       for (const criterion of m.criteria) {
-        s.setOptions({ vocabOrder: 'frequency', criterion, closure: true });
-        const found = await s.searchTarget({ budget, selectText: opts.selectText, eval: evalOpts });
+        // one search per (count span, r, criterion), shared by the target methods that ask for it
+        const key = `${m.countSpan}/${r}/${criterion}`;
+        let found = searches.get(key);
+        if (!found) {
+          s.setOptions({ vocabOrder: 'frequency', criterion, closure: true });
+          found = await s.searchTarget({ budget, selectText: opts.selectText, eval: evalOpts, criteria: [criterion] });
+          searches.set(key, found);
+          for (const p of found.points) log(`  ${m.name}@${r} candidate ${p.order} ${p.criterion} s=${p.share} V'=${p.vocabKeep} I'=${p.ffnKeep}: selection ${p.bits_per_byte.toFixed(4)}`);
+        }
         search = search ? { ...found, points: [...search.points, ...found.points], best: bestCandidate([search.best, found.best].filter((p) => p !== null)) } : found;
       }
       const best = search!.best;

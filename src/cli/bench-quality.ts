@@ -21,6 +21,7 @@ import { benchDataDir, benchReferenceDir, corpusFile, modelDir } from './bench-d
 
 export const BENCH_QUALITY_USAGE = `  bench-quality [--models NAME|DIR,...] [--reductions 10,20,30,40,50] [--methods compact,...]
          [--data DIR] [--reference DIR] [--out-json FILE] [--out-md FILE] [--charts DIR] [--eval-bytes N] [--select-bytes N]
+         [--samples 16] [--sample-tokens 512]
          pruning quality vs baselines and the PyTorch reference (BENCHMARKS.md); --data DIR holds
          models/<name>/ and corpora/ (default ../shared when it exists), --reference DIR the
          reference's quality-<model>.json (default bench/reference). The target methods choose on
@@ -46,7 +47,7 @@ function svgToPng(svg: string, png: string): string | null {
 export async function runBenchQuality(argv: string[]): Promise<void> {
   const f = parseFlags(argv, {
     models: { type: 'string' }, reductions: { type: 'string' }, methods: { type: 'string' }, data: { type: 'string' }, shared: { type: 'string' }, reference: { type: 'string' },
-    'out-json': { type: 'string' }, 'out-md': { type: 'string' }, charts: { type: 'string' }, 'eval-bytes': { type: 'string' }, 'select-bytes': { type: 'string' },
+    'out-json': { type: 'string' }, 'out-md': { type: 'string' }, charts: { type: 'string' }, 'eval-bytes': { type: 'string' }, 'select-bytes': { type: 'string' }, samples: { type: 'string' }, 'sample-tokens': { type: 'string' },
   });
   const data = benchDataDir(f);
   const reference = benchReferenceDir(f);
@@ -75,6 +76,8 @@ export async function runBenchQuality(argv: string[]): Promise<void> {
   // the target methods' selection text: TinyStories after the evaluation span (never the span itself)
   const selectBytes = optionalNumber(f, 'select-bytes', 65536, (n) => Number.isInteger(n) && n >= 1000, 'a whole number of bytes >= 1000');
   const selectText = utf8Prefix(stories.slice(heldOut.length), selectBytes);
+  const samples = optionalNumber(f, 'samples', PROTOCOL.samples, (n) => Number.isInteger(n) && n >= 1, 'a whole number >= 1');
+  const sampleTokens = optionalNumber(f, 'sample-tokens', PROTOCOL.sampleTokens, (n) => Number.isInteger(n) && n >= 2, 'a whole number >= 2');
   for (const d of dirs) if (!existsSync(join(d, 'config.json'))) throw new UsageError(`no model folder at ${d} (config.json missing): check --models / --data`);
 
   const gpu = await nodeGpu();
@@ -91,7 +94,7 @@ export async function runBenchQuality(argv: string[]): Promise<void> {
     const name = basename(dir);
     let q: ModelQuality;
     try {
-      q = await runModelQuality(s, name, calibText, heldOut, { reductions, methods, evalBytes, selectText, log: (l) => console.error(l) });
+      q = await runModelQuality(s, name, calibText, heldOut, { reductions, methods, evalBytes, selectText, samples, sampleTokens, log: (l) => console.error(l) });
     } finally {
       s.dispose();
     }
@@ -108,7 +111,7 @@ export async function runBenchQuality(argv: string[]): Promise<void> {
     // written after every model, so a long run keeps what it finished
     const machine = { device: deviceInfo, cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version };
     await mkdir(dirname(outJson), { recursive: true });
-    await writeFile(outJson, JSON.stringify({ protocol: { ...PROTOCOL, evalBytes, selectBytes, selection: 'tinystories-heldout.txt after the evaluation span' }, reductions, methods, machine, models: results }, null, 1));
+    await writeFile(outJson, JSON.stringify({ protocol: { ...PROTOCOL, samples, sampleTokens, evalBytes, selectBytes, selection: 'tinystories-heldout.txt after the evaluation span' }, reductions, methods, machine, models: results }, null, 1));
     await mkdir(dirname(outMd), { recursive: true });
     await writeFile(outMd, `<!-- written by: compact-studio bench-quality ${argv.join(' ')} -->\nMachine: ${machine.device}, Node ${machine.node}.\n\n${markdown.join('\n')}`);
   }

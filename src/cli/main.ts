@@ -16,7 +16,7 @@ import { runBenchMatmul } from './bench-matmul';
 import { MAKE_MODEL_USAGE, runMakeModel } from './make-model';
 import { gpuMemoryFlag } from './gpu-budget';
 import { runSelftest } from './selftest';
-import { TARGET_FLAGS, TARGET_USAGE, candidateJson, candidateLines, parseTarget, selectSeq, selectionText, targetBudget, targetOrders } from './prune-target';
+import { TARGET_FLAGS, TARGET_USAGE, candidateJson, candidateLines, parseTarget, selectSeq, selectionText, targetBudget, targetCriteria, targetOrders } from './prune-target';
 
 const USAGE = `compact-studio <command> [flags]
 
@@ -127,7 +127,7 @@ async function cmdPrune(argv: string[]): Promise<void> {
     }
     const budget = targetBudget(target, s.summary().params.total);
     if (!f.json) console.error(`target: ${budget.kind === 'params' ? `at most ${budget.max} parameters` : `at most ${budget.max} bytes of weights`}; selection text: ${sel.source}`);
-    const r = await s.searchTarget({ budget, selectText: sel.text, eval: { tokens: Infinity, seq: selectSeq(f) }, orders: targetOrders(f) });
+    const r = await s.searchTarget({ budget, selectText: sel.text, eval: { tokens: Infinity, seq: selectSeq(f) }, orders: targetOrders(f), criteria: targetCriteria(f) });
     console.error(candidateLines(r).join('\n'));
     const best = r.best;
     if (!best) throw new UsageError(`no (vocabulary, FFN) split fits ${budget.kind === 'params' ? `${budget.max} parameters` : `${budget.max} bytes`}: ask for a smaller reduction`);

@@ -2,7 +2,7 @@
 // the report around the engine's automatic allocation (engine/target.ts, the studio's sweep).
 import { readFile } from 'node:fs/promises';
 import { splitSelectionTail, type TargetBudget } from '../engine/target';
-import type { SweepPoint, SweepResult, VocabOrder } from '../engine/types';
+import type { Criterion, SweepPoint, SweepResult, VocabOrder } from '../engine/types';
 import { ByteSizeError, parseByteSize } from '../engine/byte-size';
 import { utf8Prefix } from '../eval/windows';
 import { UsageError, optionalNumber, type Flags } from './args';
@@ -16,7 +16,8 @@ export const TARGET_USAGE = `  prune  --model DIR --calib FILE (--target R | --t
          [--select-text FILE] [--select-bytes 65536] [--select-seq 256] [--vocab-order ...] [--json]
          automatic allocation: R = share of the parameters to remove (0.3), or at most N parameters,
          or at most SIZE of exported weights (700MB); every (vocabulary, FFN) split x vocabulary order
-         (both unless --vocab-order) is measured on the selection text, the lowest bits/byte is exported.
+         (both unless --vocab-order) x FFN criterion (common-act2 and output-act2 unless --criterion)
+         is measured on the selection text, the lowest bits/byte is exported.
          Selection text: --select-text, else the last --select-bytes of --calib, which calibration then leaves out.`;
 
 /** A target as the user gave it, before the model is known. */
@@ -54,6 +55,13 @@ export function targetBudget(t: TargetSpec, denseParams: number): TargetBudget {
 
 export function targetOrders(f: Flags): VocabOrder[] | undefined {
   return f['vocab-order'] === undefined ? undefined : [f['vocab-order'] as VocabOrder];
+}
+
+/** The FFN criteria a target search tries unless --criterion names one (BENCHMARKS.md: the best measured). */
+export const DEFAULT_TARGET_CRITERIA: Criterion[] = ['common-act2', 'output-act2'];
+
+export function targetCriteria(f: Flags): Criterion[] {
+  return f.criterion === undefined ? DEFAULT_TARGET_CRITERIA : [f.criterion as Criterion];
 }
 
 export interface SelectionText {
@@ -99,7 +107,7 @@ export function candidateLines(r: SweepResult): string[] {
 }
 
 export function candidateLabel(p: SweepPoint): string {
-  return `${p.order.padEnd(9)} s=${p.share.toFixed(3)}  V'=${String(p.vocabKeep).padStart(6)} I'=${String(p.ffnKeep).padStart(5)}  params ${p.params}`;
+  return `${p.order.padEnd(9)} ${p.criterion.padEnd(11)} s=${p.share.toFixed(3)}  V'=${String(p.vocabKeep).padStart(6)} I'=${String(p.ffnKeep).padStart(5)}  params ${p.params}`;
 }
 
 /** The candidates as the --json result carries them. */

@@ -79,6 +79,20 @@ describe('searchTarget', () => {
     await expect(searchTarget(host, { budget, selectText: '  ', eval: { tokens: 1, seq: 2 } })).rejects.toThrow(/selection text is empty/);
   });
 
+  it('criteria are a third axis; the winner names its criterion', async () => {
+    let criterion = 'common-act2';
+    const { host } = fakeHost((_order, v, i) => 1 + (I - i) * (criterion === 'output-act2' ? 0.01 : 0.05) + (V - v) * 0.05);
+    const setOptions = host.setOptions;
+    host.setOptions = (o) => { criterion = o.criterion; setOptions(o); };
+    const budget = { kind: 'params' as const, max: params(V, I) - 200 };
+    const one = await searchTarget(host, { budget, selectText: 'text', eval: { tokens: 1, seq: 2 } });
+    const two = await searchTarget(host, { budget, selectText: 'text', eval: { tokens: 1, seq: 2 }, criteria: ['common-act2', 'output-act2'] });
+    expect(two.points.length).toBe(2 * one.points.length);
+    expect(two.best?.criterion).toBe('output-act2');
+    expect(two.best!.bits_per_byte).toBeLessThan(one.best!.bits_per_byte);
+    expect(host.selectionOptions().criterion).toBe('common-act2');
+  });
+
   it('bestCandidate: lowest finite bits/byte within the budget, ties to fewer params', () => {
     const pt = (params: number, bpb: number): SweepPoint => ({
       vocabKeep: 1, ffnKeep: 1, params, fileBytes: params, share: 0, order: 'id', criterion: 'act2', closure: true, bits_per_byte: bpb, ppl: 1,

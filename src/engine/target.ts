@@ -1,14 +1,14 @@
 // The automatic allocation behind the studio's "Find best split" and the CLI's `prune --target`:
 // for a budget (parameters or exported weight bytes), the candidates are the budget splits
 // (shares of the removal between vocabulary rows and FFN channels, params.ts) x the vocabulary
-// orders, under the calibration's FFN criterion and merge closure. Each candidate is evaluated
+// orders x the FFN criteria asked for (default: the calibration's), under its merge closure. Each candidate is evaluated
 // on a SELECTION text and the lowest bits/byte within the budget wins (ties: fewer params).
 // The selection text only chooses among candidates: every statistic (token counts, FFN scores)
 // comes from the calibration, and the text the result is reported on must be a third one.
 import type { EvalResult } from '../eval/windows';
 import { SPLIT_SHARES } from '../prune/params';
 import type {
-  CalibrationOptions, ComputeMode, EvalOptions, PlanSummary, ProgressFn, PruneRequest, SweepPoint, SweepResult, VocabOrder,
+  CalibrationOptions, ComputeMode, Criterion, EvalOptions, PlanSummary, ProgressFn, PruneRequest, SweepPoint, SweepResult, VocabOrder,
 } from './types';
 
 export type SelectionOptions = Pick<CalibrationOptions, 'vocabOrder' | 'criterion' | 'closure'>;
@@ -26,6 +26,8 @@ export interface TargetSearch {
   orders?: VocabOrder[];
   /** vocabulary shares of the removal to try (default SPLIT_SHARES: 0, 1/8, ..., 1). */
   shares?: number[];
+  /** FFN criteria to try (default: the calibration's). */
+  criteria?: Criterion[];
 }
 
 export const DEFAULT_ORDERS: VocabOrder[] = ['frequency', 'id'];
@@ -72,23 +74,26 @@ export async function searchTarget(host: TargetHost, search: TargetSearch, onPro
   if (search.selectText.trim() === '') throw new SelectionTextError('the selection text is empty: give a held-out text (not the calibration windows, not the evaluation text)');
   const before = host.selectionOptions();
   const orders = search.orders ?? DEFAULT_ORDERS;
+  const criteria = search.criteria ?? [before.criterion];
   const pairs = host.splits(search.budget, search.shares ?? SPLIT_SHARES);
   const mode = host.calibrationMode();
-  // With the whole vocabulary kept, the order changes nothing: such a pair is evaluated once.
-  const jobs = orders.flatMap((order, k) => pairs.filter((p) => k === 0 || p.vocabKeep < host.vocabSize).map((p) => ({ ...p, order })));
+  // With the whole vocabulary kept, the order changes nothing: such a pair is evaluated once per criterion.
+  const jobs = criteria.flatMap((criterion) =>
+    orders.flatMap((order, k) => pairs.filter((p) => k === 0 || p.vocabKeep < host.vocabSize).map((p) => ({ ...p, order, criterion }))),
+  );
   const points: SweepPoint[] = [];
   try {
     for (let i = 0; i < jobs.length; i++) {
       const j = jobs[i];
-      host.setOptions({ ...before, vocabOrder: j.order });
-      const step = { phase: 'sweep', done: i, total: jobs.length, unit: 'steps', message: `${j.order} order, V'=${j.vocabKeep} I'=${j.ffnKeep}` } as const;
+      host.setOptions({ ...before, vocabOrder: j.order, criterion: j.criterion });
+      const step = { phase: 'sweep', done: i, total: jobs.length, unit: 'steps', message: `${j.order} order, ${j.criterion}, V'=${j.vocabKeep} I'=${j.ffnKeep}` } as const;
       onProgress?.(step);
       const req = { vocabKeep: j.vocabKeep, ffnKeep: j.ffnKeep };
       const r = await host.evaluate(req, search.selectText, search.eval, onProgress && (() => onProgress(step)), mode);
       const plan = host.planSummary(req);
       points.push({
         vocabKeep: plan.vocabKeep, ffnKeep: j.ffnKeep, params: plan.params.total, fileBytes: plan.fileBytes, share: j.share,
-        order: j.order, criterion: before.criterion, closure: before.closure, bits_per_byte: r.bits_per_byte, ppl: r.ppl,
+        order: j.order, criterion: j.criterion, closure: before.closure, bits_per_byte: r.bits_per_byte, ppl: r.ppl,
       });
     }
   } finally {

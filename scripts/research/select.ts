@@ -12,8 +12,9 @@ import { TextTokenizer } from '../../src/tokenizer/text-tokenizer';
 import { calibrationWindows, tokenCounts } from '../../src/prune/calibration';
 import { utf8Prefix } from '../../src/eval/windows';
 import { rankScores, type RankingName } from './rankings';
+import { selectPathClosed } from './path-closure';
 
-interface Job { name: string; order: 'id' | 'frequency'; closure: boolean; keep: number; countTokens?: number; ranking?: RankingName; reach?: boolean }
+interface Job { name: string; order: 'id' | 'frequency'; closure: boolean | 'path'; keep: number; countTokens?: number; ranking?: RankingName; reach?: boolean }
 
 const [modelDir, calibPath, evalPath, jobsPath, outPath] = process.argv.slice(2);
 const readJson = (n: string) => { try { return JSON.parse(readFileSync(join(modelDir, n), 'utf8')); } catch { return undefined; } };
@@ -39,8 +40,9 @@ for (const job of jobs) {
   const countSpan = job.countTokens ? calibIds.slice(0, job.countTokens) : windows.ids;
   let counts = tokenCounts(countSpan, V);
   if (job.ranking) counts = rankScores(job.ranking, { ...jsons, counts, V });
-  const sel = job.keep >= V ? null : selectVocabulary({ ...jsons, order: job.order, counts, keep: job.keep, closure: job.closure });
-  const kept = sel ? sel.keptIds : null;
+  const kept = job.keep >= V ? null
+    : job.closure === 'path' ? selectPathClosed({ ...jsons, order: job.order, counts, keep: job.keep })
+    : selectVocabulary({ ...jsons, order: job.order, counts, keep: job.keep, closure: job.closure }).keptIds;
   const t = kept ? (() => { const f = pruneTokenizerFiles({ ...jsons }, kept); return TextTokenizer.fromJson(f.tokenizerJson, f.tokenizerConfig); })() : tok;
   const rec: any = { ...job, kept: kept ? Array.from(kept) : null, eval: encodeOld(t, kept, evalText), select: encodeOld(t, kept, selectText) };
   if (job.reach && kept) {

@@ -39,7 +39,8 @@ export function modelMarkdown(q: ModelQuality, anchors: AnchorModel | null): str
   lines.push(`| method | ${rs.map((r) => pct(Number(r))).join(' | ')} |`, `|---|${rs.map(() => '---').join('|')}|`);
   for (const [method, byR] of Object.entries(q.best)) {
     const a = anchors?.best[method];
-    lines.push(`| ${method} | ${rs.map((r) => `${ours(byR[r])}${anchors && a ? ref(a[r] ?? null) : ''}`).join(' | ')} |`);
+    const label = method === 'auto' ? 'auto (OPTIMISTIC: chosen on the evaluation text)' : method;
+    lines.push(`| ${label} | ${rs.map((r) => `${ours(byR[r])}${anchors && a ? ref(a[r] ?? null) : ''}`).join(' | ')} |`);
   }
   lines.push('');
   lines.push(`Lowest bits/byte per target: ${rs.map((r) => {

@@ -42,7 +42,7 @@ export interface TargetMethod {
   name: string;
   what: string;
   criteria: Criterion[];
-  countSpan: CountSpan;
+  countSpans: CountSpan[];
 }
 export type Method = WidthMethod | DepthMethod | AutoMethod | TargetMethod;
 
@@ -65,12 +65,12 @@ export const METHODS: Method[] = [
     what: "OPTIMISTIC (chosen on the evaluation text itself): best bits/byte over 9 split shares x {id, frequency} order, common-act2, closure on, frequency counted in the calibration windows",
   },
   {
-    kind: 'target', name: 'target', criteria: ['common-act2'], countSpan: 'text',
-    what: 'prune --target with the defaults: 9 split shares x {frequency, id} order, common-act2, closure on, frequency counted over the whole calibration text; chosen on the selection text (not the evaluation text)',
+    kind: 'target', name: 'target', criteria: ['common-act2'], countSpans: ['text', 'windows'],
+    what: "the engine's search with COMPACT's criterion: 9 split shares x 3 vocabulary rankings (id; frequency over the whole calibration text; over the calibration windows), common-act2, closure on; chosen on the selection text (not the evaluation text)",
   },
   {
-    kind: 'target', name: 'target-new', criteria: ['common-act2', 'output-act2'], countSpan: 'text',
-    what: 'target plus the output-aware FFN criterion (common-act2 x ||W_down[:, j]||^2) as a third axis: 9 shares x 2 orders x 2 criteria, chosen on the selection text',
+    kind: 'target', name: 'target-new', criteria: ['common-act2', 'output-act2'], countSpans: ['text', 'windows'],
+    what: 'prune --target with its defaults: target plus the output-aware FFN criterion (common-act2 x ||W_down[:, j]||^2) as a further axis: 9 shares x 3 rankings x 2 criteria, chosen on the selection text',
   },
 ];
 

@@ -3,7 +3,7 @@
 // Identical pruned models (same kept vocabulary and channels) are evaluated once.
 import type { EngineSession } from '../engine/session';
 import type { CountSpan, EvalResult, ParamBreakdown, SweepResult, VocabOrder } from '../engine/types';
-import { bestCandidate } from '../engine/target';
+import { bestCandidate, rankingLabel } from '../engine/target';
 import { evaluateIds } from '../eval/perplexity';
 import { weightTable, type WeightRef } from '../model/weights';
 import { calibrationWindows } from '../prune/calibration';
@@ -21,6 +21,8 @@ export interface QualityCell {
   status: 'ok' | 'n/a';
   reason?: string;
   order?: VocabOrder;
+  /** what frequency order counted (target methods; the reference's methods: the calibration windows) */
+  countSpan?: CountSpan;
   closure?: boolean;
   vocabKeep?: number; // V'
   ffnKeep?: number; // I'
@@ -108,18 +110,11 @@ export async function runModelQuality(s: EngineSession, name: string, calibText:
   log(`${name}: dense ${dense.bits_per_byte.toFixed(4)} bits/byte, ppl ${dense.ppl.toFixed(3)} (${dense.tokens} tokens)`);
 
   const tc = performance.now();
-  // exact f32 passes (the reference's precision) whatever the adapter offers; token counts of the
-  // calibration windows only (the reference's rule) unless a target method asks for the whole text
+  // exact f32 passes (the reference's precision) whatever the adapter offers; the reference's
+  // methods count frequency in the calibration windows only (its rule), target methods choose
   const samples = opts.samples ?? PROTOCOL.samples;
   const sampleTokens = opts.sampleTokens ?? PROTOCOL.sampleTokens;
-  const calOpts = { samples, sampleTokens, vocabOrder: 'id', criterion: 'common-act2', closure: false, mode: 'exact' } as const;
-  let countSpan: CountSpan = 'windows';
-  const cal = await s.calibrate(calibText, { ...calOpts, countSpan });
-  const recalibrate = async (span: CountSpan) => {
-    if (span === countSpan) return;
-    await s.calibrate(calibText, { ...calOpts, countSpan: span });
-    countSpan = span;
-  };
+  const cal = await s.calibrate(calibText, { samples, sampleTokens, vocabOrder: 'id', criterion: 'common-act2', closure: false, mode: 'exact', countSpan: 'windows' });
   const calibration = { tokens: cal.tokens, distinctTokens: cal.distinctTokens, seconds: (performance.now() - tc) / 1000 };
   const costs: ModelCosts = {
     dense: params.total,
@@ -163,8 +158,7 @@ export async function runModelQuality(s: EngineSession, name: string, calibText:
   };
 
   const widthMethod = async (m: WidthMethod) => {
-    await recalibrate('windows');
-    s.setOptions({ vocabOrder: m.order, criterion: m.criterion, closure: m.closure });
+    s.setOptions({ vocabOrder: m.order, criterion: m.criterion, closure: m.closure, countSpan: 'windows' });
     for (const r of opts.reductions) {
       for (const share of m.shares) {
         const base: QualityCell = { method: m.name, r, share, status: 'n/a', order: m.order, closure: m.closure };
@@ -211,9 +205,8 @@ export async function runModelQuality(s: EngineSession, name: string, calibText:
   };
 
   const autoMethod = async (orders: VocabOrder[]) => {
-    await recalibrate('windows');
     for (const order of orders) {
-      s.setOptions({ vocabOrder: order, criterion: 'common-act2', closure: true });
+      s.setOptions({ vocabOrder: order, criterion: 'common-act2', closure: true, countSpan: 'windows' });
       for (const r of opts.reductions) {
         const pairs = budgetSplits(table, V, I, cal.minVocab, params.total - r * params.total, AUTO_SHARES);
         for (const p of pairs) await widthCell({ method: 'auto', r, share: p.share, status: 'n/a', order, closure: true }, p.vocabKeep, p.ffnKeep);
@@ -225,19 +218,18 @@ export async function runModelQuality(s: EngineSession, name: string, calibText:
   const searches = new Map<string, SweepResult>();
   const targetMethod = async (m: TargetMethod) => {
     if (!opts.selectText) throw new Error('target methods need a selection text (QualityOptions.selectText)');
-    await recalibrate(m.countSpan);
     for (const r of opts.reductions) {
       const budget = { kind: 'params' as const, max: Math.floor(params.total * (1 - r)) };
       let search: SweepResult | null = null;
       for (const criterion of m.criteria) {
-        // one search per (count span, r, criterion), shared by the target methods that ask for it
-        const key = `${m.countSpan}/${r}/${criterion}`;
+        // one search per (count spans, r, criterion), shared by the target methods that ask for it
+        const key = `${m.countSpans.join('+')}/${r}/${criterion}`;
         let found = searches.get(key);
         if (!found) {
-          s.setOptions({ vocabOrder: 'frequency', criterion, closure: true });
-          found = await s.searchTarget({ budget, selectText: opts.selectText, eval: evalOpts, criteria: [criterion] });
+          s.setOptions({ vocabOrder: 'frequency', criterion, closure: true, countSpan: 'text' });
+          found = await s.searchTarget({ budget, selectText: opts.selectText, eval: evalOpts, criteria: [criterion], countSpans: m.countSpans });
           searches.set(key, found);
-          for (const p of found.points) log(`  ${m.name}@${r} candidate ${p.order} ${p.criterion} s=${p.share} V'=${p.vocabKeep} I'=${p.ffnKeep}: selection ${p.bits_per_byte.toFixed(4)}`);
+          for (const p of found.points) log(`  ${m.name}@${r} candidate ${rankingLabel(p)} ${p.criterion} s=${p.share} V'=${p.vocabKeep} I'=${p.ffnKeep}: selection ${p.bits_per_byte.toFixed(4)}`);
         }
         search = search ? { ...found, points: [...search.points, ...found.points], best: bestCandidate([search.best, found.best].filter((p) => p !== null)) } : found;
       }
@@ -247,8 +239,8 @@ export async function runModelQuality(s: EngineSession, name: string, calibText:
         record({ ...base, reason: 'no split fits the budget' });
         continue;
       }
-      s.setOptions({ vocabOrder: best.order, criterion: best.criterion, closure: best.closure });
-      await widthCell({ ...base, order: best.order, closure: best.closure, criterion: best.criterion, select_bits_per_byte: best.bits_per_byte }, best.vocabKeep, best.ffnKeep);
+      s.setOptions({ vocabOrder: best.order, criterion: best.criterion, closure: best.closure, countSpan: best.countSpan });
+      await widthCell({ ...base, order: best.order, countSpan: best.countSpan, closure: best.closure, criterion: best.criterion, select_bits_per_byte: best.bits_per_byte }, best.vocabKeep, best.ffnKeep);
     }
   };
 

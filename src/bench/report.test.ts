@@ -24,7 +24,7 @@ describe('targetMarkdown', () => {
       method, r, share: 1, status: 'ok', order: 'frequency', closure: true, vocabKeep: 20093, ffnKeep: 512, params: 1, reduction: r, bits_per_byte: bpb, ppl: 2, ...extra,
     });
     const cells = [
-      cell('target', 0.3, 1.5430, { criterion: 'common-act2', select_bits_per_byte: 1.5845, candidates: 17 }),
+      cell('target', 0.3, 1.5430, { countSpan: 'text', criterion: 'common-act2', select_bits_per_byte: 1.5845, candidates: 17 }),
       cell('target', 0.5, 1.8600, { criterion: 'common-act2', select_bits_per_byte: 1.9, candidates: 17 }),
       cell('auto', 0.3, 1.6101),
       cell('auto', 0.5, 1.8446),
@@ -34,7 +34,7 @@ describe('targetMarkdown', () => {
     console.log(md);
     const row30 = md.split('\n').find((l) => l.startsWith('| 30% |'))!;
     expect(row30).toContain('1.6101<br>compact-freq-closed s=1');
-    expect(row30).toContain("**1.5430** (-0.0671 ✓)<br>V'=20093 I'=512 freq s=1 common-act2; selection 1.5845 of 17");
+    expect(row30).toContain("**1.5430** (-0.0671 ✓)<br>V'=20093 I'=512 freq/text s=1 common-act2; selection 1.5845 of 17");
     const row50 = md.split('\n').find((l) => l.startsWith('| 50% |'))!;
     expect(row50).toContain('**1.8600** (+0.0154 ✗)');
     expect(md).toContain('auto (OPTIMISTIC: chosen on the evaluation text)');

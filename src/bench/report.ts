@@ -70,7 +70,7 @@ export const TARGET_TOLERANCE = 0.005;
 
 function targetCell(c: QualityCell | null | undefined, refBpb: number | null): string {
   if (!c || c.status !== 'ok') return 'n/a';
-  const order = c.order === 'frequency' ? 'freq' : c.order;
+  const order = c.order === 'frequency' ? `freq/${c.countSpan ?? 'windows'}` : c.order;
   const delta = refBpb === null ? '' : ` (${c.bits_per_byte! - refBpb >= 0 ? '+' : ''}${(c.bits_per_byte! - refBpb).toFixed(4)}${c.bits_per_byte! - refBpb <= TARGET_TOLERANCE ? ' ✓' : ' ✗'})`;
   const sel = c.select_bits_per_byte !== undefined ? `; selection ${c.select_bits_per_byte.toFixed(4)} of ${c.candidates}` : '';
   return `**${c.bits_per_byte!.toFixed(4)}**${delta}<br>V'=${c.vocabKeep} I'=${c.ffnKeep} ${order} s=${c.share}${c.criterion ? ` ${c.criterion}` : ''}${sel}`;

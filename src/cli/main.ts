@@ -16,7 +16,7 @@ import { runBenchMatmul } from './bench-matmul';
 import { MAKE_MODEL_USAGE, runMakeModel } from './make-model';
 import { gpuMemoryFlag } from './gpu-budget';
 import { runSelftest } from './selftest';
-import { TARGET_FLAGS, TARGET_USAGE, candidateJson, candidateLines, parseTarget, selectSeq, selectionText, targetBudget, targetCriteria, targetOrders } from './prune-target';
+import { TARGET_FLAGS, TARGET_USAGE, candidateJson, candidateLines, parseTarget, selectSeq, selectionText, targetBudget, targetCountSpans, targetCriteria, targetOrders } from './prune-target';
 
 const USAGE = `compact-studio <command> [flags]
 
@@ -127,12 +127,12 @@ async function cmdPrune(argv: string[]): Promise<void> {
     }
     const budget = targetBudget(target, s.summary().params.total);
     if (!f.json) console.error(`target: ${budget.kind === 'params' ? `at most ${budget.max} parameters` : `at most ${budget.max} bytes of weights`}; selection text: ${sel.source}`);
-    const r = await s.searchTarget({ budget, selectText: sel.text, eval: { tokens: Infinity, seq: selectSeq(f) }, orders: targetOrders(f), criteria: targetCriteria(f) });
+    const r = await s.searchTarget({ budget, selectText: sel.text, eval: { tokens: Infinity, seq: selectSeq(f) }, orders: targetOrders(f), countSpans: targetCountSpans(f), criteria: targetCriteria(f) });
     console.error(candidateLines(r).join('\n'));
     const best = r.best;
     if (!best) throw new UsageError(`no (vocabulary, FFN) split fits ${budget.kind === 'params' ? `${budget.max} parameters` : `${budget.max} bytes`}: ask for a smaller reduction`);
-    s.setOptions({ vocabOrder: best.order, criterion: best.criterion, closure: best.closure });
-    opts.vocabOrder = best.order;
+    s.setOptions({ vocabOrder: best.order, countSpan: best.countSpan ?? opts.countSpan, criterion: best.criterion, closure: best.closure });
+    Object.assign(opts, { vocabOrder: best.order, countSpan: best.countSpan ?? opts.countSpan, criterion: best.criterion });
     req = { vocabKeep: best.vocabKeep, ffnKeep: best.ffnKeep };
     chosen = {
       budget, selection: { source: sel.source, bytes: new TextEncoder().encode(sel.text).length, mode: r.mode },
@@ -161,7 +161,7 @@ async function cmdPrune(argv: string[]): Promise<void> {
     files: summary.files,
     notes: summary.notes,
   };
-  const how = chosen ? ` (chosen: ${opts.vocabOrder} order, ${opts.criterion}, closure ${opts.closure ? 'on' : 'off'})` : '';
+  const how = chosen ? ` (chosen: ${opts.vocabOrder} order${opts.vocabOrder === 'frequency' ? ` counted over ${opts.countSpan}` : ''}, ${opts.criterion}, closure ${opts.closure ? 'on' : 'off'})` : '';
   print(f, result, `wrote ${out}${how}: vocab ${V} -> ${summary.vocabSize}, FFN ${I} -> ${summary.intermediateSize}, params ${summary.paramsBefore.total} -> ${summary.paramsAfter.total} (-${(result.reduction * 100).toFixed(1)}%)\n${summary.notes.join('\n')}`);
   s.dispose();
 }

@@ -2,7 +2,7 @@
 // the report around the engine's automatic allocation (engine/target.ts, the studio's sweep).
 import { readFile } from 'node:fs/promises';
 import { splitSelectionTail, type TargetBudget } from '../engine/target';
-import type { Criterion, SweepPoint, SweepResult, VocabOrder } from '../engine/types';
+import type { CountSpan, Criterion, SweepPoint, SweepResult, VocabOrder } from '../engine/types';
 import { ByteSizeError, parseByteSize } from '../engine/byte-size';
 import { utf8Prefix } from '../eval/windows';
 import { UsageError, optionalNumber, type Flags } from './args';
@@ -15,9 +15,10 @@ export const TARGET_FLAGS = {
 export const TARGET_USAGE = `  prune  --model DIR --calib FILE (--target R | --target-params N | --target-size SIZE) --out DIR
          [--select-text FILE] [--select-bytes 65536] [--select-seq 256] [--vocab-order ...] [--json]
          automatic allocation: R = share of the parameters to remove (0.3), or at most N parameters,
-         or at most SIZE of exported weights (700MB); every (vocabulary, FFN) split x vocabulary order
-         (both unless --vocab-order) x FFN criterion (common-act2 and output-act2 unless --criterion)
-         is measured on the selection text, the lowest bits/byte is exported.
+         or at most SIZE of exported weights (700MB); every (vocabulary, FFN) split x vocabulary
+         ranking (id, frequency over the whole text and over the calibration windows, unless
+         --vocab-order / --vocab-counts pin one) x FFN criterion (common-act2 and output-act2 unless
+         --criterion) is measured on the selection text, the lowest bits/byte is exported.
          Selection text: --select-text, else the last --select-bytes of --calib, which calibration then leaves out.`;
 
 /** A target as the user gave it, before the model is known. */
@@ -59,6 +60,11 @@ export function targetOrders(f: Flags): VocabOrder[] | undefined {
 
 /** The FFN criteria a target search tries unless --criterion names one (BENCHMARKS.md: the best measured). */
 export const DEFAULT_TARGET_CRITERIA: Criterion[] = ['common-act2', 'output-act2'];
+
+/** What frequency order counts: both spans are candidates unless --vocab-counts names one. */
+export function targetCountSpans(f: Flags): CountSpan[] | undefined {
+  return f['vocab-counts'] === undefined ? undefined : [f['vocab-counts'] as CountSpan];
+}
 
 export function targetCriteria(f: Flags): Criterion[] {
   return f.criterion === undefined ? DEFAULT_TARGET_CRITERIA : [f.criterion as Criterion];
@@ -107,13 +113,14 @@ export function candidateLines(r: SweepResult): string[] {
 }
 
 export function candidateLabel(p: SweepPoint): string {
-  return `${p.order.padEnd(9)} ${p.criterion.padEnd(11)} s=${p.share.toFixed(3)}  V'=${String(p.vocabKeep).padStart(6)} I'=${String(p.ffnKeep).padStart(5)}  params ${p.params}`;
+  const ranking = p.order === 'frequency' ? `frequency/${p.countSpan ?? 'text'}` : p.order;
+  return `${ranking.padEnd(17)} ${p.criterion.padEnd(11)} s=${p.share.toFixed(3)}  V'=${String(p.vocabKeep).padStart(6)} I'=${String(p.ffnKeep).padStart(5)}  params ${p.params}`;
 }
 
 /** The candidates as the --json result carries them. */
 export function candidateJson(p: SweepPoint) {
   return {
-    order: p.order, share: p.share, vocab_keep: p.vocabKeep, ffn_keep: p.ffnKeep, criterion: p.criterion, closure: p.closure,
+    order: p.order, count_span: p.countSpan ?? null, share: p.share, vocab_keep: p.vocabKeep, ffn_keep: p.ffnKeep, criterion: p.criterion, closure: p.closure,
     params: p.params, file_bytes: p.fileBytes, select_bits_per_byte: p.bits_per_byte, select_ppl: p.ppl,
   };
 }

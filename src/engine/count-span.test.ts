@@ -28,7 +28,7 @@ describe('frequency order count span', () => {
     s = await openSession(device, await openNodeFolder(STORIES260K));
   });
 
-  it("'text' ranks by the whole calibration text, 'windows' by the calibration windows; FFN scores equal", async () => {
+  it("'text' ranks by the whole calibration text, 'windows' by the calibration windows (switched without a pass); FFN scores equal", async () => {
     const ids = s.tokenizer.encode(text);
     const count = (span: ArrayLike<number>) => {
       const c = new Uint32Array(512);
@@ -39,8 +39,10 @@ describe('frequency order count span', () => {
     const keep = 300;
     await s.calibrate(text, { ...opts, countSpan: 'windows' });
     const win = await s.selection({ vocabKeep: keep, ffnKeep: 100 });
-    await s.calibrate(text, { ...opts }); // default: 'text'
+    s.setOptions({ ...opts, countSpan: 'text' }); // no new pass: both spans were counted
     const all = await s.selection({ vocabKeep: keep, ffnKeep: 100 });
+    await s.calibrate(text, { ...opts }); // the default span is the whole text
+    expect([...(await s.selection({ vocabKeep: keep, ffnKeep: 100 })).sel.keptVocab]).toEqual([...all.sel.keptVocab]);
     expect([...win.sel.keptVocab]).toEqual(expectedKept(count(ids.slice(0, 64)), keep));
     expect([...all.sel.keptVocab]).toEqual(expectedKept(count(ids), keep));
     const differ = [...all.sel.keptVocab].filter((id) => !win.sel.keptVocab.includes(id)).length;

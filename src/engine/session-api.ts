@@ -2,7 +2,7 @@
 import type { ModelFiles, OutputFolder } from '../io/source';
 import type {
   CalibrationOptions, CalibrationSummary, EvalOptions, EvalResult, ExportSummary, LatencyResult,
-  GpuMemory, ModelSummary, PlanSummary, ProgressFn, PruneRequest, SweepResult,
+  GpuMemory, ModelSummary, PlanSummary, ProgressFn, PruneRequest, SelectionOptions, SweepResult,
 } from './types';
 import type { TargetSearch } from './target';
 
@@ -11,7 +11,7 @@ export interface EngineSessionApi {
   /** Runs calibration (token counts + FFN scores for every criterion) on the GPU. */
   calibrate(text: string, opts: CalibrationOptions, onProgress?: ProgressFn): Promise<CalibrationSummary>;
   /** Switches vocabulary order, FFN criterion and merge closure after calibrate(), without a new pass. */
-  setOptions(opts: Pick<CalibrationOptions, 'vocabOrder' | 'criterion' | 'closure'>): void;
+  setOptions(opts: SelectionOptions): void;
   /** Pure and fast: parameter counts for a (V', I') choice; needs calibrate() for vocab reasons. */
   planSummary(req: PruneRequest): PlanSummary;
   /** null = the original model. Held-out text only. */

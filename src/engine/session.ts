@@ -30,13 +30,13 @@ import { searchTarget, type TargetHost, type TargetSearch } from './target';
 import type { EngineSessionApi, OpenOptions } from './session-api';
 import type {
   CalibrationOptions, CalibrationSummary, ComputeMode, EvalOptions, EvalResult, ExportSummary, GpuMemory, LatencyResult,
-  ModelSummary, Placement, PlanSummary, ProgressFn, PruneRequest, SweepResult,
+  CountSpan, ModelSummary, Placement, PlanSummary, ProgressFn, PruneRequest, SelectionOptions, SweepResult,
 } from './types';
 
 type Json = Record<string, unknown>;
 
 /** Vocabulary settings before any calibration (planSummary only checks V' then). */
-const UNCALIBRATED_VOCAB: Pick<CalibrationOptions, 'vocabOrder' | 'closure'> = { vocabOrder: 'id', closure: true };
+const UNCALIBRATED_VOCAB: Pick<CalibrationOptions, 'vocabOrder' | 'closure' | 'countSpan'> = { vocabOrder: 'id', closure: true };
 /** Resident passes gain nothing from activations beyond this. */
 const MAX_ACTIVATIONS = 2 ** 31;
 
@@ -45,8 +45,8 @@ interface Calibration {
   /** the precision the calibration passes ran in (and the sweep's evaluations run in) */
   mode: ComputeMode;
   windows: CalibrationWindows;
-  /** what the frequency order ranks by: token counts over the span countSpan names */
-  counts: Uint32Array;
+  /** token counts the frequency order ranks by, per span: the whole text and the calibration windows */
+  counts: Record<CountSpan, Uint32Array>;
   scorer: FfnScorer;
 }
 
@@ -138,7 +138,7 @@ export class EngineSession implements EngineSessionApi {
     const ids = this.tokenizer.encode(text);
     const windows = calibrationWindows(ids, opts.samples, opts.sampleTokens);
     const windowCounts = tokenCounts(windows.ids, this.spec.vocabSize);
-    const counts = (opts.countSpan ?? 'text') === 'text' ? tokenCounts(ids, this.spec.vocabSize) : windowCounts;
+    const counts = { text: tokenCounts(ids, this.spec.vocabSize), windows: windowCounts };
     const activationBytes = this.activationBytes();
     const { mode, modeNote } = this.computeMode(opts.mode);
     const model: LoadedModel = { ...this.model, precision: mode };
@@ -170,12 +170,13 @@ export class EngineSession implements EngineSessionApi {
   }
 
   /**
-   * Switches vocabulary order, FFN criterion and merge closure after calibrate() without a
-   * new pass: counts and act2 are kept, common-act2 scores stay cached per kept-token set.
+   * Switches vocabulary order (and what frequency counts), FFN criterion and merge closure after
+   * calibrate() without a new pass: counts and act2 are kept, common-act2 scores stay cached per
+   * kept-token set.
    */
-  setOptions(opts: Pick<CalibrationOptions, 'vocabOrder' | 'criterion' | 'closure'>): void {
+  setOptions(opts: SelectionOptions): void {
     const cal = this.requireCalibration();
-    cal.opts = { ...cal.opts, vocabOrder: opts.vocabOrder, criterion: opts.criterion, closure: opts.closure };
+    cal.opts = { ...cal.opts, vocabOrder: opts.vocabOrder, criterion: opts.criterion, closure: opts.closure, countSpan: opts.countSpan ?? 'text' };
   }
 
   private requireCalibration(): Calibration {
@@ -189,7 +190,8 @@ export class EngineSession implements EngineSessionApi {
 
   private vocabulary(keep: number): VocabSelection {
     const opts = this.calibration?.opts ?? UNCALIBRATED_VOCAB;
-    const key = `${opts.vocabOrder}/${opts.closure}/${keep}`;
+    const span = opts.countSpan ?? 'text';
+    const key = `${opts.vocabOrder}/${span}/${opts.closure}/${keep}`;
     let sel = this.vocabCache.get(key);
     if (!sel) {
       if (this.vocabCache.size >= 64) this.vocabCache.clear();
@@ -199,7 +201,7 @@ export class EngineSession implements EngineSessionApi {
         generationConfig: this.jsons.generationConfig,
         config: this.jsons.config,
         order: opts.vocabOrder,
-        counts: this.calibration?.counts,
+        counts: this.calibration?.counts[span],
         keep,
         closure: opts.closure,
       });
@@ -246,7 +248,7 @@ export class EngineSession implements EngineSessionApi {
   private async modelFor(req: PruneRequest | null): Promise<{ model: LoadedModel; tokenizer: TextTokenizer; keptVocab: Uint32Array | null }> {
     if (req === null) return { model: this.model, tokenizer: this.tokenizer, keptVocab: null };
     const o = this.calibration?.opts;
-    const key = `${o?.vocabOrder}/${o?.criterion}/${o?.closure}/${req.vocabKeep}/${req.ffnKeep}`;
+    const key = `${o?.vocabOrder}/${o?.countSpan ?? 'text'}/${o?.criterion}/${o?.closure}/${req.vocabKeep}/${req.ffnKeep}`;
     const p = await this.preview.get(key, async () => (await this.selection(req)).sel);
     return { model: p.pruned.model, tokenizer: p.tokenizer, keptVocab: p.keptVocab };
   }
@@ -322,7 +324,7 @@ export class EngineSession implements EngineSessionApi {
       vocabSize: V,
       selectionOptions: () => {
         const o = this.requireCalibration().opts;
-        return { vocabOrder: o.vocabOrder, criterion: o.criterion, closure: o.closure };
+        return { vocabOrder: o.vocabOrder, criterion: o.criterion, closure: o.closure, countSpan: o.countSpan ?? 'text' };
       },
       setOptions: (o) => this.setOptions(o),
       splits: (budget, shares) => {

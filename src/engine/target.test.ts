@@ -56,13 +56,16 @@ describe('searchTarget', () => {
     const steps: number[] = [];
     const r = await searchTarget(host, { budget, selectText: 'some held-out text', eval: { tokens: 100, seq: 10 } }, (p) => steps.push(p.done));
     const splits = splitsUnder(params, V, I, 30, budget.max);
-    expect(r.points.length).toBe(2 * splits.length - 1); // share 0 keeps every token: one evaluation
+    // rankings: frequency over the whole text, over the windows, id; share 0 keeps every token: one evaluation
+    expect(r.points.length).toBe(3 * splits.length - 2);
     expect(evaluated.filter((e) => e.startsWith(`id/${V}/`))).toEqual([]);
+    expect(r.points.filter((p) => p.order === 'frequency' && p.countSpan === 'windows').length).toBe(splits.length - 1);
+    expect(r.points.filter((p) => p.order === 'id').every((p) => p.countSpan === undefined)).toBe(true);
     expect(r.best?.order).toBe('id');
     expect(r.best?.share).toBe(1);
     expect(r.best?.bits_per_byte).toBe(Math.min(...r.points.map((p) => p.bits_per_byte)));
     expect(r.points.every((p) => p.params <= budget.max && p.criterion === 'common-act2' && p.closure)).toBe(true);
-    expect(options().vocabOrder).toBe('frequency');
+    expect(options()).toEqual({ vocabOrder: 'frequency', criterion: 'common-act2', closure: true });
     expect(steps.at(-1)).toBe(r.points.length);
   });
 

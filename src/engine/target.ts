@@ -8,10 +8,10 @@
 import type { EvalResult } from '../eval/windows';
 import { SPLIT_SHARES } from '../prune/params';
 import type {
-  CalibrationOptions, ComputeMode, Criterion, EvalOptions, PlanSummary, ProgressFn, PruneRequest, SweepPoint, SweepResult, VocabOrder,
+  ComputeMode, CountSpan, Criterion, EvalOptions, SelectionOptions, PlanSummary, ProgressFn, PruneRequest, SweepPoint, SweepResult, VocabOrder,
 } from './types';
 
-export type SelectionOptions = Pick<CalibrationOptions, 'vocabOrder' | 'criterion' | 'closure'>;
+export type { SelectionOptions } from './types';
 
 /** What a search must stay within: total parameters, or the exported weight bytes (stored dtypes). */
 export type TargetBudget = { kind: 'params'; max: number } | { kind: 'bytes'; max: number };
@@ -24,6 +24,8 @@ export interface TargetSearch {
   eval: EvalOptions;
   /** vocabulary orders to try (default: both, frequency first). */
   orders?: VocabOrder[];
+  /** what frequency order counts, each a candidate (default: both, the whole text first). */
+  countSpans?: CountSpan[];
   /** vocabulary shares of the removal to try (default SPLIT_SHARES: 0, 1/8, ..., 1). */
   shares?: number[];
   /** FFN criteria to try (default: the calibration's). */
@@ -31,6 +33,7 @@ export interface TargetSearch {
 }
 
 export const DEFAULT_ORDERS: VocabOrder[] = ['frequency', 'id'];
+export const DEFAULT_COUNT_SPANS: CountSpan[] = ['text', 'windows'];
 
 /** The session's side of a search (EngineSession implements it). */
 export interface TargetHost {
@@ -50,6 +53,11 @@ export class SelectionTextError extends Error {
     super(message);
     this.name = 'SelectionTextError';
   }
+}
+
+/** 'frequency (whole text)', 'frequency (calibration windows)' or 'id'. */
+export function rankingLabel(p: { order: VocabOrder; countSpan?: CountSpan }): string {
+  return p.order === 'frequency' ? `frequency (${(p.countSpan ?? 'text') === 'text' ? 'whole text' : 'calibration windows'})` : p.order;
 }
 
 /** The rule: lowest bits/byte among finite candidates within the budget; ties: fewer params. */
@@ -75,25 +83,29 @@ export async function searchTarget(host: TargetHost, search: TargetSearch, onPro
   const before = host.selectionOptions();
   const orders = search.orders ?? DEFAULT_ORDERS;
   const criteria = search.criteria ?? [before.criterion];
+  const spans = search.countSpans ?? DEFAULT_COUNT_SPANS;
   const pairs = host.splits(search.budget, search.shares ?? SPLIT_SHARES);
   const mode = host.calibrationMode();
-  // With the whole vocabulary kept, the order changes nothing: such a pair is evaluated once per criterion.
+  // vocabulary rankings: frequency once per count span, id once (it counts nothing)
+  type Ranking = { order: VocabOrder; countSpan?: CountSpan };
+  const rankings = orders.flatMap((order): Ranking[] => (order === 'frequency' ? spans.map((countSpan) => ({ order, countSpan })) : [{ order }]));
+  // With the whole vocabulary kept, the ranking changes nothing: such a pair is evaluated once per criterion.
   const jobs = criteria.flatMap((criterion) =>
-    orders.flatMap((order, k) => pairs.filter((p) => k === 0 || p.vocabKeep < host.vocabSize).map((p) => ({ ...p, order, criterion }))),
+    rankings.flatMap((rk, k) => pairs.filter((p) => k === 0 || p.vocabKeep < host.vocabSize).map((p) => ({ ...p, ...rk, criterion }))),
   );
   const points: SweepPoint[] = [];
   try {
     for (let i = 0; i < jobs.length; i++) {
       const j = jobs[i];
-      host.setOptions({ ...before, vocabOrder: j.order, criterion: j.criterion });
-      const step = { phase: 'sweep', done: i, total: jobs.length, unit: 'steps', message: `${j.order} order, ${j.criterion}, V'=${j.vocabKeep} I'=${j.ffnKeep}` } as const;
+      host.setOptions({ ...before, vocabOrder: j.order, countSpan: j.countSpan ?? before.countSpan, criterion: j.criterion });
+      const step = { phase: 'sweep', done: i, total: jobs.length, unit: 'steps', message: `${rankingLabel(j)} order, ${j.criterion}, V'=${j.vocabKeep} I'=${j.ffnKeep}` } as const;
       onProgress?.(step);
       const req = { vocabKeep: j.vocabKeep, ffnKeep: j.ffnKeep };
       const r = await host.evaluate(req, search.selectText, search.eval, onProgress && (() => onProgress(step)), mode);
       const plan = host.planSummary(req);
       points.push({
         vocabKeep: plan.vocabKeep, ffnKeep: j.ffnKeep, params: plan.params.total, fileBytes: plan.fileBytes, share: j.share,
-        order: j.order, criterion: j.criterion, closure: before.closure, bits_per_byte: r.bits_per_byte, ppl: r.ppl,
+        order: j.order, ...(j.countSpan ? { countSpan: j.countSpan } : {}), criterion: j.criterion, closure: before.closure, bits_per_byte: r.bits_per_byte, ppl: r.ppl,
       });
     }
   } finally {

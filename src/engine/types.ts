@@ -80,6 +80,9 @@ export interface CalibrationOptions {
   mode?: ComputeMode | 'auto';
 }
 
+/** What a calibrated session switches without a new pass (setOptions). countSpan undefined = 'text'. */
+export type SelectionOptions = Pick<CalibrationOptions, 'vocabOrder' | 'criterion' | 'closure' | 'countSpan'>;
+
 export interface CalibrationSummary {
   tokens: number;
   distinctTokens: number;
@@ -129,6 +132,8 @@ export interface SweepPoint extends PruneRequest {
   /** vocabulary share of the removal asked for. */
   share: number;
   order: VocabOrder;
+  /** what frequency order counted ('text' or 'windows'); absent for id order, which counts nothing. */
+  countSpan?: CountSpan;
   criterion: Criterion;
   closure: boolean;
   bits_per_byte: number;

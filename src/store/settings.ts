@@ -23,7 +23,7 @@ export interface Settings {
 }
 
 export const DEFAULT_SETTINGS: Settings = {
-  calibration: { samples: 16, sampleTokens: 512, vocabOrder: 'frequency', criterion: 'common-act2', closure: true },
+  calibration: { samples: 16, sampleTokens: 512, vocabOrder: 'frequency', criterion: 'common-act2', closure: true, countSpan: 'text' },
   sliders: { vocabKeep: null, ffnKeep: null, forModel: null },
   targetFraction: 0.7,
   eval: { tokens: 4096, seq: 256 },
@@ -66,6 +66,7 @@ export function sanitizeSettings(raw: unknown): Settings {
       vocabOrder: c.vocabOrder === 'id' || c.vocabOrder === 'frequency' ? c.vocabOrder : d.calibration.vocabOrder,
       criterion: c.criterion !== undefined && CRITERIA.includes(c.criterion) ? c.criterion : d.calibration.criterion,
       closure: typeof c.closure === 'boolean' ? c.closure : d.calibration.closure,
+      countSpan: c.countSpan === 'windows' ? 'windows' : 'text',
     },
     sliders: {
       vocabKeep: typeof s.vocabKeep === 'number' ? s.vocabKeep : null,

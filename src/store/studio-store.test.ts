@@ -165,9 +165,9 @@ describe('calibration settings changed after calibrating', () => {
     expect(s().plan.current?.keptByReason.closure).toBe(7);
 
     await s().updateCalibration({ criterion: 'act2', closure: false });
-    expect(engine.log.filter((m) => m.call === 'setOptions').map((m) => m.args)).toEqual([{ vocabOrder: 'frequency', criterion: 'act2', closure: false }]);
+    expect(engine.log.filter((m) => m.call === 'setOptions').map((m) => m.args)).toEqual([{ vocabOrder: 'frequency', criterion: 'act2', closure: false, countSpan: 'text' }]);
     expect(engine.calls.filter((c) => c === 'calibrate').length).toBe(1); // no new pass
-    expect(s().calibration.engineOptions).toEqual({ vocabOrder: 'frequency', criterion: 'act2', closure: false });
+    expect(s().calibration.engineOptions).toEqual({ vocabOrder: 'frequency', criterion: 'act2', closure: false, countSpan: 'text' });
     expect(s().plan.current?.keptByReason.closure).toBe(0); // planned again under the new options
     expect(s().plan.original?.keptByReason.closure).toBe(0);
     // the preview was measured under the old options: it says so, and why
@@ -177,7 +177,7 @@ describe('calibration settings changed after calibrating', () => {
     await s().runPreview();
     expect(previewStaleReasons(s())).toEqual([]);
     await s().exportModel();
-    expect(engine.engine.exportedWith).toEqual({ vocabOrder: 'frequency', criterion: 'act2', closure: false });
+    expect(engine.engine.exportedWith).toEqual({ vocabOrder: 'frequency', criterion: 'act2', closure: false, countSpan: 'text' });
   });
 
   it('changes before any calibration only update the settings; calibrate sends them', async () => {

@@ -3,7 +3,7 @@
 import { useMemo } from 'react';
 import { studioStore, useStudio } from '../store';
 import { paretoFront } from '../store/derive';
-import { ORDER_LABELS, sweepStaleReasons } from '../store/stale';
+import { rankingLabel, sweepStaleReasons } from '../store/stale';
 import type { SweepPoint } from '../engine/types';
 import { ParetoChart } from './charts/lazy';
 import { ProgressBar } from './ProgressBar';
@@ -16,6 +16,7 @@ export function TargetPanel() {
   const sweep = useStudio((s) => s.sweep);
   const sliders = useStudio((s) => s.settings.sliders);
   const order = useStudio((s) => s.settings.calibration.vocabOrder);
+  const span = useStudio((s) => s.settings.calibration.countSpan ?? 'text');
   const front = useMemo(() => paretoFront(sweep.points), [sweep.points]);
   const stale = useStudio((s) => sweepStaleReasons(s).join('; '));
   if (!original) return null;
@@ -23,7 +24,7 @@ export function TargetPanel() {
   const target = Math.round(original.params.total * fraction);
   const pct = Math.round(fraction * 100);
   const apply = async (p: SweepPoint) => {
-    if (p.order !== order) await updateCalibration({ vocabOrder: p.order });
+    if (p.order !== order || (p.countSpan && p.countSpan !== span)) await updateCalibration({ vocabOrder: p.order, ...(p.countSpan ? { countSpan: p.countSpan } : {}) });
     await setSliders({ vocabKeep: p.vocabKeep, ffnKeep: p.ffnKeep });
   };
   const running = sweep.status === 'running';
@@ -51,7 +52,7 @@ export function TargetPanel() {
         <button type="button" data-testid="find-best" disabled={running} onClick={() => void findBestSplit()}>
           {running ? 'Sweeping…' : 'Find best split'}
         </button>
-        <span className="muted small">Evaluates (vocabulary, FFN) splits in both vocabulary orders on the held-out text, on your GPU, and picks the lowest bits per byte.</span>
+        <span className="muted small">Evaluates (vocabulary, FFN) splits in every vocabulary ranking on the held-out text, on your GPU, and picks the lowest bits per byte.</span>
       </div>
       {running && (
         <div className="progress-row">
@@ -90,12 +91,12 @@ export function TargetPanel() {
             <tbody>
               {front.map((p) => {
                 const isBest = p === sweep.best;
-                const isCurrent = p.vocabKeep === sliders.vocabKeep && p.ffnKeep === sliders.ffnKeep && p.order === order;
+                const isCurrent = p.vocabKeep === sliders.vocabKeep && p.ffnKeep === sliders.ffnKeep && p.order === order && (!p.countSpan || p.countSpan === span);
                 return (
-                  <tr key={`${p.vocabKeep}-${p.ffnKeep}-${p.order}`} className={isBest ? 'best' : undefined}>
+                  <tr key={`${p.vocabKeep}-${p.ffnKeep}-${p.order}-${p.countSpan ?? ''}`} className={isBest ? 'best' : undefined}>
                     <td>{p.vocabKeep}</td>
                     <td>{p.ffnKeep}</td>
-                    <td>{ORDER_LABELS[p.order]}</td>
+                    <td>{rankingLabel(p)}</td>
                     <td>
                       {formatCount(p.params)} ({percent(p.params, original.params.total, 0)})
                     </td>

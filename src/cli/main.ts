@@ -25,10 +25,11 @@ const USAGE = `compact-studio <command> [flags]
          (first N tokens, windows of S, no BOS unless --bos). --bytes cuts the text
          to its first N UTF-8 bytes first (65536 for the cross-tokenizer comparison).
   prune  --model DIR --calib FILE (--vocab-keep N | --vocab-ratio R) (--ffn-keep N | --ffn-ratio R)
-         [--vocab-order frequency|id] [--criterion common-act2|act2|magnitude|output-act2] [--no-closure]
+         [--vocab-order predicted|frequency|id] [--criterion common-act2|act2|magnitude|output-act2] [--no-closure]
          [--samples N] [--sample-tokens N] [--vocab-counts text|windows] --out DIR [--json]
-         defaults: frequency order (id = the paper) counted over the whole --calib text (windows: only
-         the samples x tokens the FFN scores use), common-act2, merge closure on, 16 x 512 tokens
+         defaults: predicted order (the model's next-token probabilities summed over the calibration
+         windows; frequency = counts over the whole --calib text, or with --vocab-counts windows only
+         the samples x tokens the FFN scores use; id = the paper), common-act2, closure on, 16 x 512 tokens
 ${TARGET_USAGE}
   bench  [--models NAME|DIR,...] [--data DIR] [--json FILE]   speed on this machine;
          --data DIR holds models/<name>/ and corpora/ (default ../shared when it exists)
@@ -93,8 +94,8 @@ async function cmdPrune(argv: string[]): Promise<void> {
     ...TARGET_FLAGS,
   });
   const target = parseTarget(f);
-  const order = (f['vocab-order'] ?? 'frequency') as VocabOrder; // the studio's default (BENCHMARKS.md)
-  if (order !== 'id' && order !== 'frequency') throw new UsageError(`--vocab-order must be id or frequency (got ${order})`);
+  const order = (f['vocab-order'] ?? 'predicted') as VocabOrder; // the studio's default (BENCHMARKS.md)
+  if (order !== 'id' && order !== 'frequency' && order !== 'predicted') throw new UsageError(`--vocab-order must be predicted, frequency or id (got ${order})`);
   const criterion = (f.criterion ?? 'common-act2') as Criterion;
   if (!CRITERIA.includes(criterion)) throw new UsageError(`--criterion must be ${CRITERIA.join(', ')} (got ${criterion})`);
   const countSpan = (f['vocab-counts'] ?? 'text') as CountSpan;

@@ -42,7 +42,7 @@ describe('prune --target', () => {
     writeFileSync(selectPath, full.slice(utf8Prefix(full, 65536).length));
     const r = cli(
       'prune', '--model', MODEL, '--calib', CALIB, '--target', '0.15', '--samples', '2', '--sample-tokens', '128',
-      '--select-text', selectPath, '--select-bytes', '1200', '--out', out, '--json',
+      '--select-text', selectPath, '--select-bytes', '1200', '--criterion', 'common-act2', '--vocab-counts', 'text', '--out', out, '--json',
     );
     if (r.code !== 0) console.log(r.err);
     expect(r.code).toBe(0);
@@ -52,7 +52,10 @@ describe('prune --target', () => {
     const dense = res.params_before.total;
     expect(t.budget).toEqual({ kind: 'params', max: Math.floor(dense * 0.85) });
     expect(t.candidates.length).toBeGreaterThan(2);
-    expect(new Set(t.candidates.map((c: { order: string }) => c.order))).toEqual(new Set(['frequency', 'id']));
+    // pinned: one criterion, frequency over the whole text; every vocabulary order is a candidate
+    expect(new Set(t.candidates.map((c: { order: string }) => c.order))).toEqual(new Set(['predicted', 'frequency', 'id']));
+    expect(new Set(t.candidates.map((c: { criterion: string }) => c.criterion))).toEqual(new Set(['common-act2']));
+    expect(t.candidates.every((c: { order: string; count_span: string | null }) => c.count_span === (c.order === 'frequency' ? 'text' : null))).toBe(true);
     for (const c of t.candidates) expect(c.params).toBeLessThanOrEqual(t.budget.max);
     const lowest = Math.min(...t.candidates.map((c: { select_bits_per_byte: number }) => c.select_bits_per_byte));
     expect(t.chosen.select_bits_per_byte).toBe(lowest);

@@ -19,6 +19,7 @@ import { TextTokenizer } from '../tokenizer/text-tokenizer';
 import { selectVocabulary, type VocabSelection } from '../prune/vocab-select';
 import { activationScores, calibrationWindows, tokenCounts, type CalibrationWindows } from '../prune/calibration';
 import { FfnScorer } from '../prune/ffn-scores';
+import { predictedMass } from '../prune/token-probs';
 import { PruneSettingsError, selectFfnChannels } from '../prune/ffn-select';
 import type { PruneSelection } from '../prune/pruned-model';
 import { exportPrunedFolder } from '../prune/export';
@@ -47,6 +48,8 @@ interface Calibration {
   windows: CalibrationWindows;
   /** token counts the frequency order ranks by, per span: the whole text and the calibration windows */
   counts: Record<CountSpan, Uint32Array>;
+  /** the predicted order's scores: next-token probability summed over the calibration positions */
+  mass: Float64Array;
   scorer: FfnScorer;
 }
 
@@ -143,8 +146,9 @@ export class EngineSession implements EngineSessionApi {
     const { mode, modeNote } = this.computeMode(opts.mode);
     const model: LoadedModel = { ...this.model, precision: mode };
     const { act2 } = await activationScores(this.gpu, model, windows, null, { activationBytes, onProgress });
+    const mass = await predictedMass(this.gpu, model, windows, { activationBytes, onProgress });
     const scorer = new FfnScorer({ gpu: this.gpu, model, ckpt: this.ckpt, table: this.table, windows, counts: windowCounts, act2, activationBytes });
-    this.calibration = { opts, mode, windows, counts, scorer };
+    this.calibration = { opts, mode, windows, counts, mass, scorer };
     this.vocabCache.clear(); // frequency order depends on the new counts
     this.preview.drop();
     const ms = performance.now() - t0;
@@ -191,7 +195,7 @@ export class EngineSession implements EngineSessionApi {
   private vocabulary(keep: number): VocabSelection {
     const opts = this.calibration?.opts ?? UNCALIBRATED_VOCAB;
     const span = opts.countSpan ?? 'text';
-    const key = `${opts.vocabOrder}/${span}/${opts.closure}/${keep}`;
+    const key = `${opts.vocabOrder}/${opts.vocabOrder === 'frequency' ? span : ''}/${opts.closure}/${keep}`;
     let sel = this.vocabCache.get(key);
     if (!sel) {
       if (this.vocabCache.size >= 64) this.vocabCache.clear();
@@ -201,7 +205,7 @@ export class EngineSession implements EngineSessionApi {
         generationConfig: this.jsons.generationConfig,
         config: this.jsons.config,
         order: opts.vocabOrder,
-        counts: this.calibration?.counts[span],
+        counts: opts.vocabOrder === 'predicted' ? this.calibration?.mass : this.calibration?.counts[span],
         keep,
         closure: opts.closure,
       });

@@ -22,7 +22,7 @@ export interface TargetSearch {
   selectText: string;
   /** how the selection text is evaluated (first N tokens, windows of S). */
   eval: EvalOptions;
-  /** vocabulary orders to try (default: both, frequency first). */
+  /** vocabulary orders to try (default DEFAULT_ORDERS: predicted, frequency, id). */
   orders?: VocabOrder[];
   /** what frequency order counts, each a candidate (default: both, the whole text first). */
   countSpans?: CountSpan[];
@@ -32,7 +32,7 @@ export interface TargetSearch {
   criteria?: Criterion[];
 }
 
-export const DEFAULT_ORDERS: VocabOrder[] = ['frequency', 'id'];
+export const DEFAULT_ORDERS: VocabOrder[] = ['predicted', 'frequency', 'id'];
 export const DEFAULT_COUNT_SPANS: CountSpan[] = ['text', 'windows'];
 
 /** The session's side of a search (EngineSession implements it). */
@@ -57,7 +57,7 @@ export class SelectionTextError extends Error {
 
 /** 'frequency (whole text)', 'frequency (calibration windows)' or 'id'. */
 export function rankingLabel(p: { order: VocabOrder; countSpan?: CountSpan }): string {
-  return p.order === 'frequency' ? `frequency (${(p.countSpan ?? 'text') === 'text' ? 'whole text' : 'calibration windows'})` : p.order;
+  return p.order === 'frequency' ? `frequency (${(p.countSpan ?? 'text') === 'text' ? 'whole text' : 'calibration windows'})` : p.order === 'predicted' ? 'predicted mass' : p.order;
 }
 
 /** The rule: lowest bits/byte among finite candidates within the budget; ties: fewer params. */

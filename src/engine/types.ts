@@ -60,7 +60,7 @@ export interface GpuMemory {
   peakBytes: number;
 }
 
-export type VocabOrder = 'id' | 'frequency';
+export type VocabOrder = 'id' | 'frequency' | 'predicted';
 export type CountSpan = 'text' | 'windows';
 export type { Criterion } from '../prune/ffn-scores';
 import type { Criterion } from '../prune/ffn-scores';

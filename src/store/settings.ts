@@ -23,7 +23,7 @@ export interface Settings {
 }
 
 export const DEFAULT_SETTINGS: Settings = {
-  calibration: { samples: 16, sampleTokens: 512, vocabOrder: 'frequency', criterion: 'common-act2', closure: true, countSpan: 'text' },
+  calibration: { samples: 16, sampleTokens: 512, vocabOrder: 'predicted', criterion: 'common-act2', closure: true, countSpan: 'text' },
   sliders: { vocabKeep: null, ffnKeep: null, forModel: null },
   targetFraction: 0.7,
   eval: { tokens: 4096, seq: 256 },
@@ -63,7 +63,7 @@ export function sanitizeSettings(raw: unknown): Settings {
     calibration: {
       samples: clampInt(c.samples, 1, 1024, d.calibration.samples),
       sampleTokens: clampInt(c.sampleTokens, 16, 8192, d.calibration.sampleTokens),
-      vocabOrder: c.vocabOrder === 'id' || c.vocabOrder === 'frequency' ? c.vocabOrder : d.calibration.vocabOrder,
+      vocabOrder: c.vocabOrder === 'id' || c.vocabOrder === 'frequency' || c.vocabOrder === 'predicted' ? c.vocabOrder : d.calibration.vocabOrder,
       criterion: c.criterion !== undefined && CRITERIA.includes(c.criterion) ? c.criterion : d.calibration.criterion,
       closure: typeof c.closure === 'boolean' ? c.closure : d.calibration.closure,
       countSpan: c.countSpan === 'windows' ? 'windows' : 'text',

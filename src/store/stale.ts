@@ -5,7 +5,7 @@ import type { SelectionOptions } from '../worker/protocol';
 import type { Settings } from './settings';
 import type { CalibrationState, StudioData } from './types';
 
-export const ORDER_LABELS: Record<VocabOrder, string> = { frequency: 'frequency in the text', id: 'token id (paper)' };
+export const ORDER_LABELS: Record<VocabOrder, string> = { predicted: "the model's predictions", frequency: 'frequency in the text', id: 'token id (paper)' };
 export const CRITERION_LABELS: Record<Criterion, string> = { 'common-act2': 'common act² (COMPACT)', act2: 'act² (all tokens)', magnitude: 'weight magnitude', 'output-act2': 'output-aware act² (× ‖W_down col‖²)' };
 
 export const COUNT_SPAN_LABELS: Record<CountSpan, string> = { text: 'the whole text', windows: 'the calibration windows' };

@@ -161,13 +161,13 @@ describe('calibration settings changed after calibrating', () => {
   it('order, criterion and closure apply to the engine at once: plan, preview and export use them', async () => {
     const { s, engine } = await calibratedStore();
     await s().runPreview();
-    expect(engine.engine.options).toEqual({ vocabOrder: 'frequency', criterion: 'common-act2', closure: true });
+    expect(engine.engine.options).toEqual({ vocabOrder: 'predicted', criterion: 'common-act2', closure: true });
     expect(s().plan.current?.keptByReason.closure).toBe(7);
 
     await s().updateCalibration({ criterion: 'act2', closure: false });
-    expect(engine.log.filter((m) => m.call === 'setOptions').map((m) => m.args)).toEqual([{ vocabOrder: 'frequency', criterion: 'act2', closure: false, countSpan: 'text' }]);
+    expect(engine.log.filter((m) => m.call === 'setOptions').map((m) => m.args)).toEqual([{ vocabOrder: 'predicted', criterion: 'act2', closure: false, countSpan: 'text' }]);
     expect(engine.calls.filter((c) => c === 'calibrate').length).toBe(1); // no new pass
-    expect(s().calibration.engineOptions).toEqual({ vocabOrder: 'frequency', criterion: 'act2', closure: false, countSpan: 'text' });
+    expect(s().calibration.engineOptions).toEqual({ vocabOrder: 'predicted', criterion: 'act2', closure: false, countSpan: 'text' });
     expect(s().plan.current?.keptByReason.closure).toBe(0); // planned again under the new options
     expect(s().plan.original?.keptByReason.closure).toBe(0);
     // the preview was measured under the old options: it says so, and why
@@ -177,7 +177,7 @@ describe('calibration settings changed after calibrating', () => {
     await s().runPreview();
     expect(previewStaleReasons(s())).toEqual([]);
     await s().exportModel();
-    expect(engine.engine.exportedWith).toEqual({ vocabOrder: 'frequency', criterion: 'act2', closure: false, countSpan: 'text' });
+    expect(engine.engine.exportedWith).toEqual({ vocabOrder: 'predicted', criterion: 'act2', closure: false, countSpan: 'text' });
   });
 
   it('changes before any calibration only update the settings; calibrate sends them', async () => {

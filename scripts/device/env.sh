@@ -5,5 +5,6 @@ xz -dc .gpu/node.xz > /tmp/node && chmod +x /tmp/node
 xz -dc .devnode/node_modules/webgpu/dist/linux-x64/dawn.node.xz > .devnode/node_modules/webgpu/dist/linux-x64/dawn.node
 mkdir -p /tmp/models
 for t in .devnode/models/*.tar.xz; do [ -e "$t" ] && tar -C /tmp/models -xJf "$t"; done
+for d in /tmp/models/*; do n=$(basename "$d"); [ -e "$d/tokenizer.json" ] || cp "fixtures/tokenizers/$n/tokenizer.json" "$d/" 2>/dev/null; done
 CS() { /tmp/node .devnode/cli.mjs "$@"; }
 OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"

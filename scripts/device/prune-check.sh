@@ -23,7 +23,7 @@ for m in "$@"; do
     name=${c%% *}; flags=${c#* }
     d=/tmp/pruned/$m-$name
     mkdir -p /tmp/prune-logs
-    if CS prune --model /tmp/models/$m --calib $CAL $flags --out $d --json > /tmp/prune-logs/$m-$name.json 2> /tmp/prune-logs/$m-$name.err; then
+    if CS prune --model /tmp/models/$m --calib $CAL $flags --out $d --overwrite --json > /tmp/prune-logs/$m-$name.json 2> /tmp/prune-logs/$m-$name.err; then
       cat /tmp/prune-logs/$m-$name.json >> "$OUT/prunes.jsonl"
       CS eval --model $d --text $TXT --tokens 4096 --seq 256 --json | python3 -c "import sys,json; r=json.loads(sys.stdin.read()); r['dir']='$d'; print(json.dumps(r))" >> "$OUT/ours.jsonl"
       dirs+=("$d")

@@ -12,13 +12,6 @@ const TILE: u32 = 128u;
 const TILE4: u32 = 32u; // vec4s per k-row of a tile
 override BK4: u32 = BK / 4u;
 override LOADS: u32 = TILE * BK4 / THREADS; // vec4s per thread per operand per step: 1 or 2
-// Load order of a tile's slots: false: slot l is row l % TILE (a warp's workgroup stores hit 32
-// banks, its global loads are 16 bytes per row); true: row l / BK4 (consecutive threads read
-// consecutive vec4s of one row: coalesced global loads, 2-4 way bank conflicts on the stores).
-override COALESCED: bool = false;
-
-fn slotRow(l: u32) -> u32 { return select(l % TILE, l / BK4, COALESCED); }
-fn slotK4(l: u32) -> u32 { return select(l / TILE, l % BK4, COALESCED); }
 
 struct Params { T: u32, N: u32, K4: u32, Nout: u32, colOffset: u32, hasBias: u32, accumulate: u32 }
 
@@ -39,16 +32,16 @@ var<workgroup> ws: array<vec4f, 2u * BK * TILE4>;
 
 // Load slot l (0..TILE*BK4-1) of a tile: row l % TILE (so a warp's workgroup stores hit 32 banks), vec4 column l / TILE.
 fn loadSlot(src: u32, r0: u32, rows: u32, k40: u32, l: u32) -> vec4f {
-  let r = r0 + slotRow(l);
-  let kk = k40 + slotK4(l);
+  let r = r0 + l % TILE;
+  let kk = k40 + l / TILE;
   if (r >= rows || kk >= params.K4) { return vec4f(0.0); }
   if (src == 0u) { return x[r * params.K4 + kk]; }
   return w4(w[r * params.K4 + kk]);
 }
 
 fn storeX(buf: u32, l: u32, v: vec4f) {
-  let r = slotRow(l);
-  let base = (buf * BK + slotK4(l) * 4u) * TILE4 + r / 4u;
+  let r = l % TILE;
+  let base = (buf * BK + (l / TILE) * 4u) * TILE4 + r / 4u;
   let c = r % 4u;
   xs[base][c] = v.x;
   xs[base + TILE4][c] = v.y;
@@ -57,8 +50,8 @@ fn storeX(buf: u32, l: u32, v: vec4f) {
 }
 
 fn storeW(buf: u32, l: u32, v: vec4f) {
-  let r = slotRow(l);
-  let base = (buf * BK + slotK4(l) * 4u) * TILE4 + r / 4u;
+  let r = l % TILE;
+  let base = (buf * BK + (l / TILE) * 4u) * TILE4 + r / 4u;
   let c = r % 4u;
   ws[base][c] = v.x;
   ws[base + TILE4][c] = v.y;

@@ -5,7 +5,7 @@
 // Gemma's 1 + w); q/k/v biases for qwen2. Not trained: for speed and memory, never quality.
 import { encodeFromF32 } from '../io/dtype-encode';
 import type { SupportedDtype } from '../io/safetensors';
-import { writeSafetensors, type TensorToWrite } from '../io/safetensors-writer';
+import { wholeTensor, writeSafetensors, type TensorToWrite } from '../io/safetensors-writer';
 import type { OutputFolder } from '../io/source';
 import { parseModelSpec } from '../model/spec';
 import { weightTable } from '../model/weights';
@@ -103,7 +103,7 @@ export async function writeRandomModel(out: OutputFolder, opts: RandomModelOptio
       dtype: opts.dtype,
       shape: ref.shape,
       byteLength: n * elem,
-      async bytes() {
+      chunks: wholeTensor(async () => {
         const values = new Float32Array(n);
         if (isNorm) values.fill(gemma ? 0 : 1);
         else {
@@ -112,7 +112,7 @@ export async function writeRandomModel(out: OutputFolder, opts: RandomModelOptio
           for (let i = 0; i < n; i++) values[i] = g() * std;
         }
         return encodeFromF32(values, opts.dtype);
-      },
+      }),
     };
   });
   const { files } = await writeSafetensors(out, tensors, { maxShardBytes: opts.maxShardBytes, onProgress: opts.onProgress });

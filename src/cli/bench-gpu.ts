@@ -5,6 +5,7 @@
 import { acquireDevice, deviceLabel } from '../gpu/device';
 import { nodeGpu } from '../gpu/node-device';
 import { Gpu } from '../gpu/context';
+import { checkFastMatmul } from '../gpu/fast-check';
 import { benchMatmul } from '../gpu/bench-matmul';
 import { openNodeFolder } from '../io/node-files';
 import { openModel } from '../model/open';
@@ -44,6 +45,7 @@ export async function runBenchGpu(argv: string[]): Promise<void> {
   const warmup = optionalNumber(f, 'warmup', 2, (n) => Number.isInteger(n) && n >= 0, 'a whole number >= 0');
   const { device, info } = await acquireDevice(await nodeGpu(), (e) => console.error(`WebGPU error: ${e.message}`));
   const gpu = new Gpu(device);
+  await checkFastMatmul(gpu);
   const files = await openNodeFolder(dir);
   const t0 = performance.now();
   const { model, ckpt, plan } = await openModel(gpu, files);

@@ -5,6 +5,7 @@
 import { acquireDevice, deviceLabel } from '../gpu/device';
 import { nodeGpu } from '../gpu/node-device';
 import { Gpu } from '../gpu/context';
+import { checkFastMatmul } from '../gpu/fast-check';
 import { benchMatmul, type MatmulBenchSize, type MatmulBenchVariant } from '../gpu/bench-matmul';
 import { matmul, chooseMatmulKernel, type MatmulOptions } from '../gpu/ops/matmul';
 import { optionalNumber, parseFlags } from './args';
@@ -24,8 +25,7 @@ const VARIANTS: MatmulBenchVariant[] = [
   { kernel: 'tile64', weights: 'f32' },
   { kernel: 'tile128', tileK: 8, weights: 'f32' },
   { kernel: 'tile128', tileK: 8, weights: 'bf16' },
-  { kernel: 'tile128', tileK: 8, coalesced: true, weights: 'bf16' },
-  { kernel: 'tile128', tileK: 16, coalesced: true, weights: 'bf16' },
+  { kernel: 'tile128', tileK: 16, weights: 'bf16' },
   { kernel: 'auto', weights: 'bf16' },
   { precision: 'fast', weights: 'bf16' },
 ];
@@ -53,21 +53,25 @@ async function kernelDiff(gpu: Gpu, { T, N, K }: MatmulBenchSize, a0: MatmulOpti
 }
 
 export async function runBenchMatmul(argv: string[]): Promise<void> {
-  const f = parseFlags(argv, { reps: { type: 'string' }, 'per-submit': { type: 'string' }, scale: { type: 'string' } });
+  const f = parseFlags(argv, { reps: { type: 'string' }, 'per-submit': { type: 'string' }, scale: { type: 'string' }, shapes: { type: 'string' } });
   const scale = optionalNumber(f, 'scale', 1, (n) => [1, 2, 4, 8, 16].includes(n), 'one of 1, 2, 4, 8, 16');
-  const shapes = SHAPES.map(({ T, N, K }) => ({ T: T / scale, N: N / scale, K: K / scale }));
+  // --shapes 0,3: a subset by index (keeps a GPU-machine run short)
+  const picked = f.shapes === undefined ? SHAPES : String(f.shapes).split(',').map((i) => SHAPES[Number(i)]).filter(Boolean);
+  const shapes = picked.map(({ T, N, K }) => ({ T: T / scale, N: N / scale, K: K / scale }));
   const repeats = optionalNumber(f, 'reps', 5, (n) => Number.isInteger(n) && n > 0, 'a whole number > 0');
   const perSubmit = optionalNumber(f, 'per-submit', 10, (n) => Number.isInteger(n) && n > 0, 'a whole number > 0');
   const { device, info } = await acquireDevice(await nodeGpu(), (e) => console.error(`WebGPU error: ${e.message}`));
   const gpu = new Gpu(device);
+  await checkFastMatmul(gpu);
   const results = [];
   for (const v of VARIANTS) {
     if (v.precision === 'fast' && !gpu.hasFastMatmul) continue;
-    results.push(...(await benchMatmul(gpu, shapes, { repeats, perSubmit, ...v })));
+    const r = await benchMatmul(gpu, shapes, { repeats, perSubmit, ...v });
+    for (const x of r) console.error(`bench-matmul ${x.kernel} ${x.T}x${x.N}x${x.K}: ${x.tflops.toFixed(1)} TFLOP/s (${x.ms.toFixed(3)} ms)`); // partial results survive a timeout
+    results.push(...r);
   }
   const pairs: [string, MatmulOptions, MatmulOptions][] = [
     ['tile64 vs tile128', { kernel: 'tile64' }, { kernel: 'tile128' }],
-    ['tile128 strided vs coalesced', { kernel: 'tile128' }, { kernel: 'tile128', coalesced: true }],
     ...(gpu.hasFastMatmul ? [['exact vs fast', { kernel: 'tile128' }, { precision: 'fast' }] as [string, MatmulOptions, MatmulOptions]] : []),
   ];
   const check = [];

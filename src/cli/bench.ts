@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquireDevice, deviceLabel } from '../gpu/device';
 import { nodeGpu } from '../gpu/node-device';
-import { openNodeFolder, nodeOutputFolder } from '../io/node-files';
+import { openNodeFolder } from '../io/node-files';
+import { nodeOutputFolder } from '../io/node-output';
 import { openSession } from '../engine/session';
 import { parseFlags } from './args';
 import { benchDataDir, corpusFile, modelDir } from './bench-data';
@@ -104,7 +105,7 @@ export async function runBench(argv: string[]): Promise<void> {
  */
 export async function benchShards(gpu: GPU, dir: string): Promise<{ shards: number; files: number; peak_mb: number; load_ms: number }[]> {
   const { openCheckpoint } = await import('../io/checkpoint');
-  const { writeSafetensors } = await import('../io/safetensors-writer');
+  const { wholeTensor, writeSafetensors } = await import('../io/safetensors-writer');
   const { copyFile } = await import('node:fs/promises');
   const src = await openNodeFolder(dir);
   const ckpt = await openCheckpoint(src);
@@ -112,7 +113,7 @@ export async function benchShards(gpu: GPU, dir: string): Promise<{ shards: numb
   for (const n of [1, 2, 4, 8]) {
     const out = await mkdtemp(join(tmpdir(), `cs-shards-${n}-`));
     const tensors = [...ckpt.entries.values()].map((e) => ({
-      name: e.name, dtype: e.dtype, shape: e.shape, byteLength: e.end - e.begin, bytes: () => ckpt.readTensorBytes(e.name),
+      name: e.name, dtype: e.dtype, shape: e.shape, byteLength: e.end - e.begin, chunks: wholeTensor(() => ckpt.readTensorBytes(e.name)),
     }));
     const { files } = await writeSafetensors(await nodeOutputFolder(out), tensors, { maxShardBytes: n === 1 ? undefined : Math.ceil(ckpt.totalBytes / n) + 1 });
     for (const f of ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json']) await copyFile(join(dir, f), join(out, f)).catch(() => undefined);

@@ -2,7 +2,10 @@
 import { readFile } from 'node:fs/promises';
 import { acquireDevice, deviceLabel } from '../gpu/device';
 import { nodeGpu } from '../gpu/node-device';
-import { openNodeFolder, nodeOutputFolder } from '../io/node-files';
+import { openNodeFolder } from '../io/node-files';
+import { stageNodeOutput, type StagedOutput } from '../io/node-output';
+import type { ModelFiles } from '../io/source';
+import { unexpectedTensors } from '../model/weights';
 import { openSession, type EngineSession } from '../engine/session';
 import { utf8Prefix } from '../eval/windows';
 import { CalibrationTextError } from '../prune/calibration';
@@ -13,10 +16,12 @@ import { runBench } from './bench';
 import { BENCH_QUALITY_USAGE, runBenchQuality } from './bench-quality';
 import { runBenchGpu } from './bench-gpu';
 import { runBenchMatmul } from './bench-matmul';
+import { ProgressLine } from './progress-line';
 import { MAKE_MODEL_USAGE, runMakeModel } from './make-model';
 import { gpuMemoryFlag } from './gpu-budget';
 import { runSelftest } from './selftest';
 import { TARGET_FLAGS, TARGET_USAGE, candidateJson, candidateLines, parseTarget, selectSeq, selectionText, targetBudget, targetCountSpans, targetCriteria, targetOrders } from './prune-target';
+import { runBenchFast } from './bench-fast';
 
 const USAGE = `compact-studio <command> [flags]
 
@@ -26,10 +31,13 @@ const USAGE = `compact-studio <command> [flags]
          to its first N UTF-8 bytes first (65536 for the cross-tokenizer comparison).
   prune  --model DIR --calib FILE (--vocab-keep N | --vocab-ratio R) (--ffn-keep N | --ffn-ratio R)
          [--vocab-order predicted|frequency|id] [--criterion common-act2|act2|magnitude|output-act2] [--no-closure]
-         [--samples N] [--sample-tokens N] [--vocab-counts text|windows] --out DIR [--json]
+         [--samples N] [--sample-tokens N] [--vocab-counts text|windows] --out DIR [--overwrite] [--json]
          defaults: predicted order (the model's next-token probabilities summed over the calibration
          windows; frequency = counts over the whole --calib text, or with --vocab-counts windows only
-         the samples x tokens the FFN scores use; id = the paper), common-act2, closure on, 16 x 512 tokens
+         the samples x tokens the FFN scores use; id = the paper), common-act2, closure on, 16 x 512 tokens.
+         DIR must be new or empty (--overwrite replaces it once the new export is complete) and
+         outside the model folder; the export is written beside it and renamed into place.
+         Progress goes to stderr; --json adds seconds per stage, gpu_peak_bytes, peak_rss_bytes.
 ${TARGET_USAGE}
   bench  [--models NAME|DIR,...] [--data DIR] [--json FILE]   speed on this machine;
          --data DIR holds models/<name>/ and corpora/ (default ../shared when it exists)
@@ -38,6 +46,8 @@ ${TARGET_USAGE}
   bench-matmul [--reps N] [--per-submit N] [--scale S]
          the matmul kernels side by side at LLM shapes (TFLOP/s, max |diff| between them)
   selftest  kernel checks against CPU references on this GPU (the tensor-core matmul where offered)
+  bench-fast --models DIR,DIR --calib FILE --text FILE [--reductions 10,20,30,40,50]
+         fast mode's selections against exact mode's: kept FFN channels in common, bits/byte of both
 ${BENCH_QUALITY_USAGE}
 ${MAKE_MODEL_USAGE}
 
@@ -46,18 +56,41 @@ ${MAKE_MODEL_USAGE}
   90% of the free GPU memory where nvidia-smi reports it, else a share of the adapter's limits.
 `;
 
-async function session(dir: string, quiet: boolean, gpuMemory?: string | boolean): Promise<EngineSession> {
-  const budget = gpuMemoryFlag(gpuMemory);
+/** The progress line of the running command (cleared before an error is printed). */
+let line: ProgressLine | null = null;
+
+type Budget = ReturnType<typeof gpuMemoryFlag>;
+
+async function session(files: ModelFiles, quiet: boolean, progress: ProgressLine, budget: Budget): Promise<EngineSession> {
   const gpu = await nodeGpu();
   const { device, info } = await acquireDevice(gpu, (e) => console.error(`WebGPU error: ${e.message}`));
   device.lost.then((l) => {
     if (l.reason !== 'destroyed') console.error(`GPU device lost: ${l.message}`);
   });
   if (!quiet) console.error(`device: ${deviceLabel(info)}`);
-  const files = await openNodeFolder(dir);
-  const s = await openSession(device, files, { gpuMemoryBytes: budget?.bytes, budgetSource: budget?.source });
-  if (!quiet) console.error(`placement: ${s.plan.mode} (${s.plan.reason}; budget ${s.placement.budgetSource})`);
+  progress.stage('load');
+  const s = await openSession(device, files, { gpuMemoryBytes: budget?.bytes, budgetSource: budget?.source, onProgress: (p) => progress.update(p) });
+  if (!quiet) progress.note(`placement: ${s.plan.mode} (${s.plan.reason}; budget ${s.placement.budgetSource})`);
+  const { dropped, carried } = unexpectedTensors(s.spec, s.ckpt.entries);
+  if (dropped.length) progress.note(`note: ${dropped.length} tensor(s) in the checkpoint are not used by config.json and are left out: ${dropped.slice(0, 5).join(', ')}${dropped.length > 5 ? ', ...' : ''}`);
+  if (carried.length) progress.note(`note: ${carried.length} tensor(s) outside the language model (vision tower, projector) are not used here; an export keeps them unchanged`);
   return s;
+}
+
+/** Lists the model folder (nothing is read yet) and says which entries it leaves out. */
+async function modelFolder(dir: string): Promise<ModelFiles> {
+  const files = await openNodeFolder(dir);
+  for (const s of files.skipped ?? []) console.error(`note: ${s.name} is ${s.reason}`);
+  return files;
+}
+
+/** What every --json result carries about the run: seconds per stage, peak GPU bytes, peak RSS. */
+function runStats(progress: ProgressLine, s: EngineSession) {
+  return {
+    seconds: progress.finish(),
+    gpu_peak_bytes: s.memory().peakBytes,
+    peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+  };
 }
 
 async function cmdEval(argv: string[]): Promise<void> {
@@ -69,9 +102,12 @@ async function cmdEval(argv: string[]): Promise<void> {
   const seq = optionalNumber(f, 'seq', 256, (n) => Number.isInteger(n) && n >= 2, 'a whole number >= 2');
   let text = await readText(requireString(f, 'text'));
   if (f.bytes !== undefined) text = utf8Prefix(text, optionalNumber(f, 'bytes', 0, (n) => Number.isInteger(n) && n > 0, 'a whole number > 0'));
-  const s = await session(requireString(f, 'model'), Boolean(f.json), f['gpu-memory']);
-  const r = await s.evaluate(null, text, { tokens, seq, bos: Boolean(f.bos) });
-  print(f, r, `tokens ${r.tokens}  windows ${r.windows}  predicted ${r.predicted}  mean NLL ${r.mean_nll.toFixed(6)}  ppl ${r.ppl.toFixed(4)}  bits/byte ${r.bits_per_byte.toFixed(4)}`);
+  const budget = gpuMemoryFlag(f['gpu-memory']);
+  const progress = (line = new ProgressLine(process.stderr));
+  const s = await session(await modelFolder(requireString(f, 'model')), Boolean(f.json), progress, budget);
+  progress.stage('evaluate');
+  const r = await s.evaluate(null, text, { tokens, seq, bos: Boolean(f.bos) }, (p) => progress.update(p));
+  print(f, { ...r, placement: s.placement, ...runStats(progress, s) }, `tokens ${r.tokens}  windows ${r.windows}  predicted ${r.predicted}  mean NLL ${r.mean_nll.toFixed(6)}  ppl ${r.ppl.toFixed(4)}  bits/byte ${r.bits_per_byte.toFixed(4)}`);
   s.dispose();
 }
 
@@ -87,7 +123,7 @@ function ratioOrCount(f: Flags, count: string, ratio: string, total: number): nu
 
 async function cmdPrune(argv: string[]): Promise<void> {
   const f = parseFlags(argv, {
-    model: { type: 'string' }, calib: { type: 'string' }, out: { type: 'string' },
+    model: { type: 'string' }, calib: { type: 'string' }, out: { type: 'string' }, overwrite: { type: 'boolean' },
     'vocab-keep': { type: 'string' }, 'vocab-ratio': { type: 'string' }, 'ffn-keep': { type: 'string' }, 'ffn-ratio': { type: 'string' },
     'vocab-order': { type: 'string' }, criterion: { type: 'string' }, 'no-closure': { type: 'boolean' }, 'vocab-counts': { type: 'string' },
     samples: { type: 'string' }, 'sample-tokens': { type: 'string' }, json: { type: 'boolean' }, 'gpu-memory': { type: 'string' },
@@ -109,62 +145,97 @@ async function cmdPrune(argv: string[]): Promise<void> {
     countSpan,
   };
   const out = requireString(f, 'out');
+  const modelDir = requireString(f, 'model');
   let calibText = await readText(requireString(f, 'calib'));
   // with a target, the selection text is set aside first (by default the tail of --calib)
   const sel = target ? await selectionText(f, calibText) : null;
   if (sel) calibText = sel.calibration;
-  const s = await session(requireString(f, 'model'), Boolean(f.json), f['gpu-memory']);
-  const { vocabSize: V, intermediate: I } = s.spec;
-  let req: { vocabKeep: number; ffnKeep: number };
-  let chosen: Record<string, unknown> | undefined;
-  let cal: Awaited<ReturnType<EngineSession['calibrate']>>;
-  if (target && sel) {
-    // the selection text only ranks the candidates; counts and FFN scores come from this calibration
-    try {
-      cal = await s.calibrate(calibText, opts);
-    } catch (e) {
-      if (e instanceof CalibrationTextError && !f['select-text']) throw new CalibrationTextError(`${e.message} (the last ${new TextEncoder().encode(sel.text).length} bytes were set aside as the selection text: give --select-text FILE to calibrate on all of --calib)`);
-      throw e;
+  const budget = gpuMemoryFlag(f['gpu-memory']);
+  const files = await modelFolder(modelDir);
+  // The destination is checked (and its temporary sibling made) before anything is loaded.
+  const staged = await stageNodeOutput(out, { modelDir: files.label, overwrite: Boolean(f.overwrite) });
+  const unhook = discardOnSignal(staged);
+  try {
+    const progress = (line = new ProgressLine(process.stderr));
+    const s = await session(files, Boolean(f.json), progress, budget);
+    const { vocabSize: V, intermediate: I } = s.spec;
+    let req: { vocabKeep: number; ffnKeep: number };
+    let chosen: Record<string, unknown> | undefined;
+    let cal: Awaited<ReturnType<EngineSession['calibrate']>>;
+    if (target && sel) {
+      // the selection text only ranks the candidates; counts and FFN scores come from this calibration
+      progress.stage('calibrate');
+      try {
+        cal = await s.calibrate(calibText, opts, (p) => progress.update(p));
+      } catch (e) {
+        if (e instanceof CalibrationTextError && !f['select-text']) throw new CalibrationTextError(`${e.message} (the last ${new TextEncoder().encode(sel.text).length} bytes were set aside as the selection text: give --select-text FILE to calibrate on all of --calib)`);
+        throw e;
+      }
+      const tb = targetBudget(target, s.summary().params.total);
+      if (!f.json) console.error(`target: ${tb.kind === 'params' ? `at most ${tb.max} parameters` : `at most ${tb.max} bytes of weights`}; selection text: ${sel.source}`);
+      progress.stage('search');
+      const r = await s.searchTarget(
+        { budget: tb, selectText: sel.text, eval: { tokens: Infinity, seq: selectSeq(f) }, orders: targetOrders(f), countSpans: targetCountSpans(f), criteria: targetCriteria(f) },
+        (p) => progress.update(p),
+      );
+      console.error(candidateLines(r).join('\n'));
+      const best = r.best;
+      if (!best) throw new UsageError(`no (vocabulary, FFN) split fits ${tb.kind === 'params' ? `${tb.max} parameters` : `${tb.max} bytes`}: ask for a smaller reduction`);
+      s.setOptions({ vocabOrder: best.order, countSpan: best.countSpan ?? opts.countSpan, criterion: best.criterion, closure: best.closure });
+      Object.assign(opts, { vocabOrder: best.order, countSpan: best.countSpan ?? opts.countSpan, criterion: best.criterion });
+      req = { vocabKeep: best.vocabKeep, ffnKeep: best.ffnKeep };
+      chosen = {
+        budget: tb, selection: { source: sel.source, bytes: new TextEncoder().encode(sel.text).length, mode: r.mode },
+        chosen: candidateJson(best), candidates: r.points.map(candidateJson),
+      };
+    } else {
+      req = { vocabKeep: ratioOrCount(f, 'vocab-keep', 'vocab-ratio', V), ffnKeep: ratioOrCount(f, 'ffn-keep', 'ffn-ratio', I) };
+      s.planSummary(req); // V' >= the always-kept set, I' in range: fail before calibrating
+      progress.stage('calibrate');
+      cal = await s.calibrate(calibText, opts, (p) => progress.update(p));
     }
-    const budget = targetBudget(target, s.summary().params.total);
-    if (!f.json) console.error(`target: ${budget.kind === 'params' ? `at most ${budget.max} parameters` : `at most ${budget.max} bytes of weights`}; selection text: ${sel.source}`);
-    const r = await s.searchTarget({ budget, selectText: sel.text, eval: { tokens: Infinity, seq: selectSeq(f) }, orders: targetOrders(f), countSpans: targetCountSpans(f), criteria: targetCriteria(f) });
-    console.error(candidateLines(r).join('\n'));
-    const best = r.best;
-    if (!best) throw new UsageError(`no (vocabulary, FFN) split fits ${budget.kind === 'params' ? `${budget.max} parameters` : `${budget.max} bytes`}: ask for a smaller reduction`);
-    s.setOptions({ vocabOrder: best.order, countSpan: best.countSpan ?? opts.countSpan, criterion: best.criterion, closure: best.closure });
-    Object.assign(opts, { vocabOrder: best.order, countSpan: best.countSpan ?? opts.countSpan, criterion: best.criterion });
-    req = { vocabKeep: best.vocabKeep, ffnKeep: best.ffnKeep };
-    chosen = {
-      budget, selection: { source: sel.source, bytes: new TextEncoder().encode(sel.text).length, mode: r.mode },
-      chosen: candidateJson(best), candidates: r.points.map(candidateJson),
+    progress.stage('select');
+    await s.selection(req); // cached: the export reuses it
+    progress.stage('export');
+    const summary = await s.exportPruned(req, staged.folder, (p) => progress.update(p));
+    await staged.commit();
+    const result = {
+      out: staged.target,
+      vocab_size: summary.vocabSize,
+      intermediate_size: summary.intermediateSize,
+      params_before: summary.paramsBefore,
+      params_after: summary.paramsAfter,
+      reduction: 1 - summary.paramsAfter.total / summary.paramsBefore.total,
+      kept_by_reason: summary.keptByReason,
+      calibration: { tokens: cal.tokens, distinct_tokens: cal.distinctTokens, tokens_per_second: Math.round(cal.tokensPerSecond), mode: cal.mode },
+      placement: s.placement,
+      options: opts,
+      ...(chosen ? { target: chosen } : {}),
+      files: summary.files,
+      notes: summary.notes,
+      ...runStats(progress, s),
     };
-  } else {
-    req = { vocabKeep: ratioOrCount(f, 'vocab-keep', 'vocab-ratio', V), ffnKeep: ratioOrCount(f, 'ffn-keep', 'ffn-ratio', I) };
-    s.planSummary(req); // V' >= the always-kept set, I' in range: fail before calibrating
-    cal = await s.calibrate(calibText, opts);
+    const how = chosen ? ` (chosen: ${opts.vocabOrder} order${opts.vocabOrder === 'frequency' ? ` counted over ${opts.countSpan}` : ''}, ${opts.criterion}, closure ${opts.closure ? 'on' : 'off'})` : '';
+    print(f, result, `wrote ${staged.target}${how}: vocab ${V} -> ${summary.vocabSize}, FFN ${I} -> ${summary.intermediateSize}, params ${summary.paramsBefore.total} -> ${summary.paramsAfter.total} (-${(result.reduction * 100).toFixed(1)}%)\n${summary.notes.join('\n')}`);
+    s.dispose();
+  } finally {
+    await staged.discard(); // a no-op after commit
+    unhook();
   }
-  const summary = await s.exportPruned(req, await nodeOutputFolder(out));
-  const result = {
-    out,
-    vocab_size: summary.vocabSize,
-    intermediate_size: summary.intermediateSize,
-    params_before: summary.paramsBefore,
-    params_after: summary.paramsAfter,
-    reduction: 1 - summary.paramsAfter.total / summary.paramsBefore.total,
-    kept_by_reason: summary.keptByReason,
-    calibration: { tokens: cal.tokens, distinct_tokens: cal.distinctTokens, tokens_per_second: Math.round(cal.tokensPerSecond), mode: cal.mode },
-    placement: s.placement,
-    gpu_peak_bytes: s.memory().peakBytes,
-    peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
-    options: opts,
-    ...(chosen ? { target: chosen } : {}),
-    files: summary.files,
-    notes: summary.notes,
+}
+
+/** Ctrl-C / kill during a prune removes the temporary folder before exiting. */
+function discardOnSignal(staged: StagedOutput): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    staged.discardSync();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
   };
-  const how = chosen ? ` (chosen: ${opts.vocabOrder} order${opts.vocabOrder === 'frequency' ? ` counted over ${opts.countSpan}` : ''}, ${opts.criterion}, closure ${opts.closure ? 'on' : 'off'})` : '';
-  print(f, result, `wrote ${out}${how}: vocab ${V} -> ${summary.vocabSize}, FFN ${I} -> ${summary.intermediateSize}, params ${summary.paramsBefore.total} -> ${summary.paramsAfter.total} (-${(result.reduction * 100).toFixed(1)}%)\n${summary.notes.join('\n')}`);
-  s.dispose();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
 }
 
 async function readText(path: string): Promise<string> {
@@ -191,12 +262,14 @@ async function main(argv: string[]): Promise<number> {
       case 'bench-matmul': await runBenchMatmul(rest); break;
       case 'make-model': await runMakeModel(rest); break;
       case 'selftest': return (await runSelftest()) ? 0 : 1;
+      case 'bench-fast': await runBenchFast(rest); break;
       case undefined: case '-h': case '--help': console.log(USAGE); return cmd ? 0 : 2;
       default: throw new UsageError(`unknown command '${cmd}'`);
     }
     return 0;
   } catch (e) {
     const err = e as Error;
+    line?.finish();
     console.error(`error: ${err.message}`);
     if (err instanceof UsageError) console.error(`\n${USAGE}`);
     else if (process.env.COMPACT_DEBUG) console.error(err.stack);

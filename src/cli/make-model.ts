@@ -2,7 +2,7 @@
 // tokenizer (src/bench/random-model.ts), for size tests and benchmarks.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { nodeOutputFolder } from '../io/node-files';
+import { nodeOutputFolder } from '../io/node-output';
 import { SHAPES, writeRandomModel } from '../bench/random-model';
 import type { SupportedDtype } from '../io/safetensors';
 import { UsageError, optionalNumber, parseFlags, requireString } from './args';

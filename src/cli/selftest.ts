@@ -5,6 +5,7 @@ import { acquireDevice, deviceLabel } from '../gpu/device';
 import { nodeGpu } from '../gpu/node-device';
 import { Gpu } from '../gpu/context';
 import { fastMatmulChecks } from '../gpu/ops/kernel-checks';
+import { checkFastMatmul } from '../gpu/fast-check';
 import sgmatCode from '../../shaders/nn/matmul_sgmat.wgsl?raw';
 import bf16Access from '../../shaders/nn/weights/bf16.wgsl?raw';
 
@@ -24,9 +25,10 @@ export async function runSelftest(): Promise<boolean> {
   const gpu = new Gpu(device);
   // the tensor-core kernel's compile messages, if any (a driver may refuse what Tint accepts)
   const compile = gpu.hasFastMatmul ? await compileMessages(device) : 'not compiled: no subgroup matrices on this adapter';
+  await checkFastMatmul(gpu);
   const checks = await fastMatmulChecks(gpu);
   const ok = checks.every((c) => c.ok);
-  console.log(JSON.stringify({ device: deviceLabel(info), fastMatmul: gpu.hasFastMatmul, subgroupSize: gpu.subgroupSize, features: info.features, compile, ok, checks }));
+  console.log(JSON.stringify({ device: deviceLabel(info), fastMatmul: gpu.hasFastMatmul, fastProblem: gpu.fastProblem, configs: info.subgroupMatrixConfigs, subgroupSize: gpu.subgroupSize, features: info.features, compile, ok, checks }));
   device.destroy();
   return ok;
 }

@@ -5,12 +5,11 @@
 // GPU memory budget (model/placement.ts); every pass runs either way.
 import { Gpu } from '../gpu/context';
 import type { Checkpoint } from '../io/checkpoint';
-import { readJsonFile } from '../io/json-files';
 import type { ModelFiles, OutputFolder } from '../io/source';
 import { bytesPerElement } from '../io/dtype-decode';
 import type { ModelSpec } from '../model/spec-types';
 import { weightTable, type WeightRef } from '../model/weights';
-import { openModel } from '../model/open';
+import { uploadModel } from '../model/open';
 import type { LoadedModel } from '../model/forward';
 import { defaultGpuBudget, formatBytes, PLACEMENT_WINDOW, reserveFor, type PlacementPlan } from '../model/placement';
 import { activationBytesPerToken } from '../model/pass';
@@ -28,7 +27,9 @@ import { evaluateIds } from '../eval/perplexity';
 import { greedyDecode, measureLatency } from '../eval/decode';
 import { PreviewCache } from './preview';
 import { searchTarget, type TargetHost, type TargetSearch } from './target';
+import { checkFastMatmul } from '../gpu/fast-check';
 import type { EngineSessionApi, OpenOptions } from './session-api';
+import { inspectFolder } from './inspect-folder';
 import type {
   CalibrationOptions, CalibrationSummary, ComputeMode, EvalOptions, EvalResult, ExportSummary, GpuMemory, LatencyResult,
   CountSpan, ModelSummary, Placement, PlanSummary, ProgressFn, PruneRequest, SelectionOptions, SweepResult,
@@ -170,7 +171,8 @@ export class EngineSession implements EngineSessionApi {
     const want = asked ?? 'auto';
     if (want === 'exact') return { mode: 'exact', modeNote: 'exact: f32 math (asked for)' };
     if (this.gpu.hasFastMatmul) return { mode: 'fast', modeNote: 'fast: tensor cores (subgroup matrices, f16 inputs with per-row range scaling, f32 accumulation)' };
-    return { mode: 'exact', modeNote: `exact: f32 math (fast mode needs subgroup matrices, which this adapter does not offer${want === 'fast' ? '; fell back' : ''})` };
+    const why = this.gpu.fastProblem ?? 'fast mode needs subgroup matrices, which this adapter does not offer';
+    return { mode: 'exact', modeNote: `exact: f32 math (${why}${want === 'fast' ? '; fell back' : ''})` };
   }
 
   /**
@@ -273,6 +275,15 @@ export class EngineSession implements EngineSessionApi {
     });
   }
 
+  /** Bits per byte of an explicit selection's pruned model (benchmarks compare selections made in different modes). */
+  async evaluateSelection(sel: PruneSelection, text: string, opts: EvalOptions): Promise<EvalResult> {
+    let h = 2166136261;
+    for (const a of [sel.keptVocab, ...sel.keptFfn]) for (const v of a) h = Math.imul(h ^ v, 16777619);
+    const p = await this.preview.get(`selection/${sel.keptVocab.length}/${sel.keptFfn[0].length}/${h >>> 0}`, async () => sel);
+    const ids = p.tokenizer.encode(text);
+    return evaluateIds(this.gpu, p.pruned.model, ids, (id) => p.tokenizer.tokenByteLength(id), { maxTokens: opts.tokens, seq: opts.seq, bosId: null, activationBytes: this.activationBytes() });
+  }
+
   /** BOS id in the original vocabulary, or renumbered in the pruned one (it is always kept). */
   private bosIdFor(keptVocab: Uint32Array | null): number {
     const bos = this.spec.bosId;
@@ -366,13 +377,12 @@ export class EngineSession implements EngineSessionApi {
 /** Opens a model folder on `device`: tokenizer first, then config, headers, placement and (resident) weights. */
 export async function openSession(device: GPUDevice, files: ModelFiles, opts: OpenOptions = {}): Promise<EngineSession> {
   const gpu = new Gpu(device);
-  // tokenizer files first: a missing tokenizer.json should fail before minutes of upload
-  const tokenizerJson = (await readJsonFile(files, 'tokenizer.json', true)) as Json;
-  const tokenizerConfig = (await readJsonFile(files, 'tokenizer_config.json', false)) as Json | undefined;
-  const tokenizer = TextTokenizer.fromJson(tokenizerJson, tokenizerConfig);
+  await checkFastMatmul(gpu); // before any pass may ask for it
+  // Every file is checked before anything is uploaded (inspect-folder.ts).
+  const { model: inspected, tokenizerJson, tokenizerConfig, tokenizer } = await inspectFolder(files);
   const budgetBytes = opts.gpuMemoryBytes ?? defaultGpuBudget(gpu.limits);
   const budgetSource =
     opts.budgetSource ?? (opts.gpuMemoryBytes === undefined ? `default: 75% of the adapter's maxBufferSize, at most 8 GiB (${formatBytes(budgetBytes)})` : formatBytes(budgetBytes));
-  const { ckpt, model, config, generationConfig, plan } = await openModel(gpu, files, opts.onProgress, { budgetBytes });
+  const { ckpt, model, config, generationConfig, plan } = await uploadModel(gpu, inspected, opts.onProgress, { budgetBytes });
   return new EngineSession(gpu, files, model.spec, ckpt, model, tokenizer, { config, generationConfig, tokenizerJson, tokenizerConfig }, plan, budgetSource);
 }

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHAPES, writeRandomModel } from '../bench/random-model';
 import { testDevice } from '../gpu/test-device';
-import { nodeOutputFolder, openNodeFolder } from '../io/node-files';
+import { openNodeFolder } from '../io/node-files';
+import { nodeOutputFolder } from '../io/node-output';
 import { corpusPath, tokenizerFixtureDir } from '../testing/fixtures';
 import { openSession, type EngineSession } from './session';
 

@@ -46,4 +46,10 @@ describe('batching windows', () => {
     expect(evenBatchSize(5, 100)).toBe(5);
     expect(evenBatchSize(3, 0)).toBe(1);
   });
+
+  it('refuses bits per byte when the predicted tokens stand for no bytes (never Infinity)', () => {
+    const totals = { sumNll: 0, predicted: 0, bytes: 0 };
+    accumulateNll(totals, Float32Array.from([1.5, 2]), Uint8Array.from([1, 1]), Uint32Array.from([3, 4]), () => 0);
+    expect(() => summarise(totals, 3, 1)).toThrow(/stand for no text bytes/);
+  });
 });

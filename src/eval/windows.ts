@@ -80,6 +80,10 @@ export interface EvalResult {
 }
 
 export function summarise(totals: NllTotals, tokens: number, windows: number): EvalResult {
+  if (totals.bytes === 0) {
+    // every predicted token is special (0 bytes): bits per byte would be Infinity, a silent wrong answer
+    throw new RangeError(`the ${totals.predicted} predicted tokens stand for no text bytes (only special tokens?): use a text the tokenizer maps to ordinary tokens`);
+  }
   const mean = totals.sumNll / totals.predicted;
   return {
     tokens,

@@ -23,7 +23,6 @@ export interface MatmulBenchResult extends MatmulBenchSize {
 export interface MatmulBenchVariant {
   kernel?: MatmulOptions['kernel'];
   tileK?: MatmulOptions['tileK'];
-  coalesced?: boolean;
   precision?: MatmulOptions['precision'];
   /** weight dtype on the GPU (default f32) */
   weights?: 'f32' | 'bf16';
@@ -32,7 +31,7 @@ export interface MatmulBenchVariant {
 /** A short name of a variant for reports. */
 export function variantName(v: MatmulBenchVariant): string {
   if (v.precision === 'fast') return `fast/${v.weights ?? 'f32'}`;
-  return `${v.kernel ?? 'auto'}${v.tileK ? `/k${v.tileK}` : ''}${v.coalesced ? '/coalesced' : ''}/${v.weights ?? 'f32'}`;
+  return `${v.kernel ?? 'auto'}${v.tileK ? `/k${v.tileK}` : ''}/${v.weights ?? 'f32'}`;
 }
 
 /** Times each size: one warm-up, then `repeats` submits of `perSubmit` matmuls each, for one kernel variant. */
@@ -41,7 +40,7 @@ export async function benchMatmul(
   sizes: MatmulBenchSize[],
   opts: { repeats?: number; perSubmit?: number } & MatmulBenchVariant = {},
 ): Promise<MatmulBenchResult[]> {
-  const variant: MatmulOptions = { kernel: opts.kernel, tileK: opts.tileK, coalesced: opts.coalesced, precision: opts.precision };
+  const variant: MatmulOptions = { kernel: opts.kernel, tileK: opts.tileK, precision: opts.precision };
   const repeats = opts.repeats ?? 5;
   const perSubmit = opts.perSubmit ?? 10;
   const timer = new GpuTimer(gpu);

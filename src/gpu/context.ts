@@ -33,8 +33,14 @@ export class Gpu {
   readonly hasSubgroups: boolean;
   /** the one subgroup size of the adapter (null when it varies or is unknown). */
   readonly subgroupSize: number | null;
-  /** tensor-core matmuls are available: subgroup matrices f16 x f16 -> f32 at 16x16x16, shader-f16, a fixed subgroup size. */
-  readonly hasFastMatmul: boolean;
+  /** tensor-core matmuls are available: subgroup matrices f16 x f16 -> f32 at 16x16x16, shader-f16, a fixed
+   *  subgroup size, and (once checkFastMatmul ran) a self-check that passed. */
+  get hasFastMatmul(): boolean {
+    return this.fastMatmul && this.fastProblem === null;
+  }
+  private readonly fastMatmul: boolean;
+  /** why the tensor-core path is off although the adapter offers it (the self-check failed), else null */
+  fastProblem: string | null = null;
   private readonly scratchBuffers = new Map<string, GPUBuffer>();
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
@@ -49,7 +55,7 @@ export class Gpu {
     this.hasSubgroups = device.features.has('subgroups');
     const info = adapterDetailsOf(device);
     this.subgroupSize = info?.subgroupMinSize && info.subgroupMinSize === info.subgroupMaxSize ? info.subgroupMinSize : null;
-    this.hasFastMatmul =
+    this.fastMatmul =
       this.hasSubgroups &&
       this.subgroupSize !== null &&
       device.features.has('shader-f16') &&

@@ -100,4 +100,20 @@ describe('openCheckpoint', () => {
       await rm(tmp, { recursive: true, force: true });
     }
   });
+
+  it('an index entry that is not a safetensors file of the folder is named (found by the fuzz suite)', async () => {
+    for (const shard of ['', '../outside.safetensors', 'model.bin', 5]) {
+      const index = JSON.stringify({ weight_map: { a: shard, b: 'model-00001-of-00002.safetensors', c: 'model-00002-of-00002.safetensors' } });
+      const err = await failure(openCheckpoint(shardedFolder({ 'model.safetensors.index.json': index })));
+      expect(err.file).toBe('model.safetensors.index.json');
+      expect(err.message).toMatch(/weight_map\["a"\] is .*, not the name of a safetensors file in the folder/);
+    }
+  });
+
+  it('reads byte ranges of a tensor, and refuses ranges outside it', async () => {
+    const ckpt = await openCheckpoint(shardedFolder());
+    const whole = await ckpt.readTensorBytes('a');
+    expect([...(await ckpt.readTensorBytes('a', { start: 4, end: 12 }))]).toEqual([...whole.subarray(4, 12)]);
+    await expect(ckpt.readTensorBytes('a', { start: 8, end: 20 })).rejects.toThrow(RangeError);
+  });
 });

@@ -3,6 +3,7 @@
 
 import { ModelFileError } from './errors';
 import { readJsonFile } from './json-files';
+import { brief } from './json-structure';
 import { readSafetensorsHeader, type TensorEntry } from './safetensors';
 import type { ModelFiles } from './source';
 
@@ -79,8 +80,9 @@ function weightMapOf(index: unknown): Record<string, string> {
     throw new ModelFileError(INDEX_FILE, 'has no weight_map object', 'Download the index file again');
   }
   for (const [name, shard] of Object.entries(map)) {
-    if (typeof shard !== 'string') {
-      throw new ModelFileError(INDEX_FILE, `weight_map["${name}"] is not a file name`, 'Download the index file again');
+    // a shard is a safetensors file of the folder: "model-00001-of-00002.safetensors", maybe in a subfolder
+    if (typeof shard !== 'string' || !shard.endsWith('.safetensors') || shard.split('/').some((p) => p === '' || p === '.' || p === '..')) {
+      throw new ModelFileError(INDEX_FILE, `weight_map["${name}"] is ${brief(shard)}, not the name of a safetensors file in the folder`, 'Download the index file again');
     }
   }
   return map as Record<string, string>;

@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCheckpoint } from './checkpoint';
-import { ModelFileError } from './errors';
-import { openNodeFolder, nodeOutputFolder } from './node-files';
+import { openNodeFolder } from './node-files';
+import { nodeOutputFolder } from './node-output';
 import { readSafetensorsHeader } from './safetensors';
-import { encodeHeader, writeSafetensors, type TensorToWrite } from './safetensors-writer';
+import { encodeHeader, wholeTensor, writeSafetensors, type TensorToWrite } from './safetensors-writer';
 import { memoryFiles, type OutputFolder } from './source';
 import { GOLDENS } from '../testing/fixtures';
 
@@ -36,7 +36,7 @@ function randomTensor(name: string, dtype: 'F32' | 'BF16' | 'F16', shape: number
   const data = new Uint8Array(n * (dtype === 'F32' ? 4 : 2));
   let s = seed;
   for (let i = 0; i < data.length; i++) data[i] = (s = (s * 1103515245 + 12345) >>> 0) >>> 24;
-  return { name, dtype, shape, byteLength: data.length, bytes: async () => data, data };
+  return { name, dtype, shape, byteLength: data.length, chunks: wholeTensor(async () => data), data };
 }
 
 describe('writeSafetensors', () => {
@@ -76,7 +76,7 @@ describe('writeSafetensors', () => {
     const log: string[] = [];
     const tensors = ['x', 'y', 'z'].map((name, i) => {
       const t = randomTensor(name, 'F32', [4], i);
-      return { ...t, bytes: async () => (log.push(`get ${name}`), t.data) };
+      return { ...t, chunks: wholeTensor(async () => (log.push(`get ${name}`), t.data)) };
     });
     const { out } = memoryOutput();
     await writeSafetensors(out, tensors, { onProgress: (d) => log.push(`done ${d}`) });
@@ -86,8 +86,20 @@ describe('writeSafetensors', () => {
   it('refuses a byteLength that does not match the shape, and bytes of the wrong length', async () => {
     const { out } = memoryOutput();
     await expect(writeSafetensors(out, [{ ...randomTensor('w', 'F32', [4], 1), byteLength: 12 }], {})).rejects.toThrow(/needs 16 bytes/);
-    const short = { ...randomTensor('w', 'F32', [4], 1), bytes: async () => new Uint8Array(8) };
-    await expect(writeSafetensors(out, [short], {})).rejects.toThrow(ModelFileError);
+    const short = { ...randomTensor('w', 'F32', [4], 1), chunks: wholeTensor(async () => new Uint8Array(8)) };
+    await expect(writeSafetensors(out, [short], {})).rejects.toThrow(/produced 8 bytes, expected 16/);
+    const long = { ...randomTensor('w', 'F32', [4], 1), chunks: async function* () { yield new Uint8Array(12); yield new Uint8Array(12); } };
+    await expect(writeSafetensors(out, [long], {})).rejects.toThrow(/produced 24 bytes, expected 16/);
+  });
+
+  it('writes a tensor from many chunks, reporting progress per chunk', async () => {
+    const t = randomTensor('w', 'BF16', [6, 5], 9);
+    const chunked = { ...t, chunks: async function* () { for (let r = 0; r < 6; r++) yield t.data.subarray(r * 10, (r + 1) * 10); } };
+    const { out, files } = memoryOutput();
+    const progress: number[] = [];
+    await writeSafetensors(out, [chunked], { onProgress: (d) => progress.push(d) });
+    expect(progress).toEqual([10, 20, 30, 40, 50, 60]);
+    expect(await (await openCheckpoint(memoryFiles('m', Object.fromEntries(files)))).readTensorBytes('w')).toEqual(t.data);
   });
 
   it('header padding keeps the JSON parseable', () => {
@@ -106,7 +118,7 @@ describe('writeSafetensors', () => {
         dtype: e.dtype,
         shape: e.shape,
         byteLength: e.end - e.begin,
-        bytes: () => src.readTensorBytes(e.name),
+        chunks: wholeTensor(() => src.readTensorBytes(e.name)),
       }));
       const { files } = await writeSafetensors(await nodeOutputFolder(path.join(dir, 'out')), tensors, { maxShardBytes: 40_000 });
       expect(files.length).toBeGreaterThan(3); // 159 KB of tensors in shards of <= 40 KB, + the index

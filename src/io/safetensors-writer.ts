@@ -1,5 +1,6 @@
-// Streaming safetensors writer: header first, then tensors in offset order, fetched one at a time
-// (peak memory = the largest tensor). Shards and index follow Hugging Face's save_pretrained layout.
+// Streaming safetensors writer: header first, then tensors in offset order, each pulled chunk by
+// chunk from its producer (peak memory = the largest chunk a producer yields). Shards and index
+// follow Hugging Face's save_pretrained layout.
 
 import { ModelFileError } from './errors';
 import { tensorByteLength, type StDtype } from './safetensors';
@@ -10,8 +11,15 @@ export interface TensorToWrite {
   dtype: StDtype;
   shape: number[];
   byteLength: number;
-  /** called once, when the tensor's turn comes; must resolve to exactly byteLength bytes. */
-  bytes(): Promise<Uint8Array>;
+  /** called once, when the tensor's turn comes; its chunks, in order, must add up to exactly byteLength bytes. */
+  chunks(): AsyncIterable<Uint8Array>;
+}
+
+/** A producer of one chunk: the whole tensor (small tensors, tests). */
+export function wholeTensor(bytes: () => Promise<Uint8Array>): () => AsyncIterable<Uint8Array> {
+  return async function* () {
+    yield await bytes();
+  };
 }
 
 export interface WriteOptions {
@@ -37,13 +45,16 @@ export async function writeSafetensors(
     const sink = await out.create(names[s]);
     await sink.write(encodeHeader(groups[s]));
     for (const t of groups[s]) {
-      const bytes = await t.bytes();
-      if (bytes.length !== t.byteLength) {
-        throw new ModelFileError(names[s], `tensor "${t.name}" produced ${bytes.length} bytes, expected ${t.byteLength}`, 'This is a bug in the exporter: report it');
+      let produced = 0;
+      const wrong = (n: number) => new ModelFileError(names[s], `tensor "${t.name}" produced ${n} bytes, expected ${t.byteLength}`, 'This is a bug in the exporter: report it');
+      for await (const chunk of t.chunks()) {
+        produced += chunk.length;
+        if (produced > t.byteLength) throw wrong(produced);
+        await sink.write(chunk);
+        bytesDone += chunk.length;
+        opts.onProgress?.(bytesDone, bytesTotal);
       }
-      await sink.write(bytes);
-      bytesDone += bytes.length;
-      opts.onProgress?.(bytesDone, bytesTotal);
+      if (produced !== t.byteLength) throw wrong(produced);
     }
     await sink.close();
   }

@@ -107,4 +107,50 @@ describe('readSafetensorsHeader', () => {
     expect((err as Error).message).toMatch(/q\.safetensors: tensor "model\.layers\.0\.mlp\.up_proj\.weight" is stored as I8/);
     for (const dtype of ['F32', 'F16', 'BF16'] as const) expect(() => checkSupportedDtype({ ...entries[0], dtype })).not.toThrow();
   });
+
+  it('refuses a header length of N-1 ... N-7 (padding dropped): the tensors must cover the data exactly', async () => {
+    // what our writer and the safetensors library write: JSON padded with spaces to a multiple of 8
+    const json = new TextEncoder().encode(JSON.stringify({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } }));
+    const N = Math.ceil((json.length + 7) / 8) * 8; // at least 7 spaces of padding
+    const pad = N - json.length;
+    const file = new Uint8Array(8 + N + 12).fill(0x20, 8, 8 + N);
+    file.set(json, 8);
+    new DataView(file.buffer).setBigUint64(0, BigInt(N), true);
+    await expect(readSafetensorsHeader(source('ok.safetensors', file))).resolves.toBeDefined();
+    expect(pad).toBeGreaterThanOrEqual(7);
+    for (let k = 1; k <= 7; k++) {
+      new DataView(file.buffer).setBigUint64(0, BigInt(N - k), true);
+      const err = await failure(readSafetensorsHeader(source('short.safetensors', file)));
+      expect(err.message).toMatch(new RegExp(`short\\.safetensors: the tensors cover 12 data bytes but the file holds ${12 + k} after the header`));
+      if (k === 1) console.log(err.message);
+    }
+  });
+
+  it('refuses holes between tensors, a first tensor not at 0, and trailing bytes', async () => {
+    const gap = { a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] as [number, number] }, b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] as [number, number] } };
+    expect((await failure(readSafetensorsHeader(source('g.safetensors', buildSafetensors(gap, new Uint8Array(12)))))).message).toMatch(/tensor "b" starts at data byte 8 but "a" ends at 4/);
+    const late = { a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] as [number, number] } };
+    expect((await failure(readSafetensorsHeader(source('l.safetensors', buildSafetensors(late, new Uint8Array(8)))))).message).toMatch(/tensor "a" starts at data byte 4 but the data starts at 0/);
+    const trailing = { a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] as [number, number] } };
+    expect((await failure(readSafetensorsHeader(source('t.safetensors', buildSafetensors(trailing, new Uint8Array(5)))))).message).toMatch(/cover 4 data bytes but the file holds 5/);
+    // zero-size tensors may sit anywhere on the chain
+    const empty = { a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] as [number, number] }, z: { dtype: 'F32', shape: [0], data_offsets: [4, 4] as [number, number] } };
+    await expect(readSafetensorsHeader(source('z.safetensors', buildSafetensors(empty, new Uint8Array(4))))).resolves.toBeDefined();
+  });
+
+  it('refuses a tensor listed twice in one header (JSON.parse would keep the last silently)', async () => {
+    const text = '{"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}';
+    const err = await failure(readSafetensorsHeader(source('d.safetensors', buildSafetensors({}, new Uint8Array(8), text))));
+    expect(err.message).toMatch(/d\.safetensors: the key "w" appears twice/);
+  });
+
+  it('a shape nested 10,000 deep is a clear error, not a stack overflow', async () => {
+    const deep = '['.repeat(10_000) + ']'.repeat(10_000);
+    const text = `{"w": {"dtype": "F32", "shape": ${deep}, "data_offsets": [0, 4]}}`;
+    const err = await failure(readSafetensorsHeader(source('n.safetensors', buildSafetensors({}, new Uint8Array(4), text))));
+    expect(err.message).toMatch(/n\.safetensors: .*nests deeper than/);
+    const wide = `{"w": {"dtype": "F32", "shape": [[1], [2]], "data_offsets": [0, 4]}}`;
+    const err2 = await failure(readSafetensorsHeader(source('w.safetensors', buildSafetensors({}, new Uint8Array(4), wide))));
+    expect(err2.message).toMatch(/shape \[\[\.\.\.\], \[\.\.\.\]\] is not a list of non-negative integers/);
+  });
 });

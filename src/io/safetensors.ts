@@ -3,6 +3,7 @@
 // then the data buffer; data_offsets are relative to the start of the data buffer (8 + N).
 
 import { ModelFileError } from './errors';
+import { brief, checkJsonStructure } from './json-structure';
 import type { FileSource } from './source';
 
 /** Bits per element of every dtype the safetensors format defines. */
@@ -48,6 +49,8 @@ export type SupportedDtype = (typeof SUPPORTED_DTYPES)[number];
 
 /** Headers above this are refused: real ones are a few hundred KB at most. */
 export const MAX_HEADER_BYTES = 100_000_000;
+/** {name: {shape: [...]}} is 3 levels deep; anything deeper is not a safetensors header. */
+const HEADER_DEPTH = 8;
 
 export function isStDtype(value: unknown): value is StDtype {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(DTYPE_BITS, value);
@@ -94,11 +97,14 @@ export async function readSafetensorsHeader(
   }
   const headerBytes = await src.read(8, 8 + headerLen);
   let header: unknown;
+  let headerText: string;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
+    headerText = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
+    header = JSON.parse(headerText);
   } catch (e) {
     throw new ModelFileError(file, `header is not valid JSON (${(e as Error).message})`, redownload);
   }
+  checkJsonStructure(headerText, file, redownload, HEADER_DEPTH);
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
     throw new ModelFileError(file, 'header is not a JSON object', redownload);
   }
@@ -112,14 +118,14 @@ export async function readSafetensorsHeader(
         throw new ModelFileError(file, '__metadata__ is not an object of strings', redownload);
       }
       for (const [k, v] of Object.entries(raw)) {
-        if (typeof v !== 'string') throw new ModelFileError(file, `__metadata__.${k} is not a string`, redownload);
+        if (typeof v !== 'string') throw new ModelFileError(file, `__metadata__.${k} is ${brief(v)}, not a string`, redownload);
         metadata[k] = v;
       }
       continue;
     }
     entries.push(parseEntry(file, name, raw, dataStart));
   }
-  checkSpans(src, entries);
+  checkSpans(src, entries, src.size - dataStart);
   return { entries, metadata };
 }
 
@@ -127,10 +133,10 @@ function parseEntry(file: string, name: string, raw: unknown, dataStart: number)
   const bad = (problem: string) => new ModelFileError(file, `tensor "${name}": ${problem}`, 'The file is damaged or was not written by a safetensors library: download or export it again');
   if (typeof raw !== 'object' || raw === null) throw bad('header entry is not an object');
   const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
-  if (!isStDtype(dtype)) throw bad(`unknown dtype ${JSON.stringify(dtype)} (known: ${Object.keys(DTYPE_BITS).join(', ')})`);
-  if (!Array.isArray(shape) || !shape.every(isNonNegativeInt)) throw bad(`shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+  if (!isStDtype(dtype)) throw bad(`unknown dtype ${brief(dtype)} (known: ${Object.keys(DTYPE_BITS).join(', ')})`);
+  if (!Array.isArray(shape) || !shape.every(isNonNegativeInt)) throw bad(`shape ${brief(shape)} is not a list of non-negative integers`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isNonNegativeInt) || offsets[1] < offsets[0]) {
-    throw bad(`data_offsets ${JSON.stringify(offsets)} is not [begin, end] with begin <= end`);
+    throw bad(`data_offsets ${brief(offsets)} is not [begin, end] with begin <= end`);
   }
   const span = offsets[1] - offsets[0];
   const expected = tensorByteLength(dtype, shape);
@@ -140,8 +146,13 @@ function parseEntry(file: string, name: string, raw: unknown, dataStart: number)
   return { name, dtype, shape: [...shape], file, begin: dataStart + offsets[0], end: dataStart + offsets[1] };
 }
 
-/** Spans must lie inside the file and must not overlap (sorted sweep, O(n log n)). */
-function checkSpans(src: FileSource, entries: TensorEntry[]): void {
+/**
+ * Spans must lie inside the file and tile the data region exactly, as the safetensors library
+ * checks: in offset order each tensor starts where the previous one ends, the first at 0, the last
+ * at the end of the file. A header length a few bytes short (padding dropped) fails here instead of
+ * every tensor being read a few bytes early.
+ */
+function checkSpans(src: FileSource, entries: TensorEntry[], dataBytes: number): void {
   for (const e of entries) {
     if (e.end > src.size) {
       throw new ModelFileError(
@@ -151,17 +162,28 @@ function checkSpans(src: FileSource, entries: TensorEntry[]): void {
       );
     }
   }
-  const sorted = [...entries].filter((e) => e.end > e.begin).sort((a, b) => a.begin - b.begin);
-  for (let i = 1; i < sorted.length; i++) {
-    const prev = sorted[i - 1];
-    const cur = sorted[i];
-    if (cur.begin < prev.end) {
+  const dataStart = src.size - dataBytes;
+  const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  const damaged = 'The header does not match the data (damaged file, or a header length that is off): download or export the file again';
+  let cursor = dataStart; // where the next tensor must start
+  let last: TensorEntry | null = null; // the tensor that ends at cursor
+  for (const cur of sorted) {
+    if (last && cur.begin < cursor) {
       throw new ModelFileError(
         src.name,
-        `tensors "${prev.name}" [${prev.begin}, ${prev.end}) and "${cur.name}" [${cur.begin}, ${cur.end}) overlap`,
+        `tensors "${last.name}" [${last.begin}, ${last.end}) and "${cur.name}" [${cur.begin}, ${cur.end}) overlap`,
         'The header is corrupt: download or export the file again',
       );
     }
+    if (cur.begin !== cursor) {
+      const before = last ? `"${last.name}" ends at ${cursor - dataStart}` : 'the data starts at 0';
+      throw new ModelFileError(src.name, `tensor "${cur.name}" starts at data byte ${cur.begin - dataStart} but ${before}: the tensors leave a hole`, damaged);
+    }
+    cursor = cur.end;
+    last = cur;
+  }
+  if (cursor - dataStart !== dataBytes) {
+    throw new ModelFileError(src.name, `the tensors cover ${cursor - dataStart} data bytes but the file holds ${dataBytes} after the header`, damaged);
   }
 }
 

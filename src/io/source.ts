@@ -1,5 +1,6 @@
 // File access that works the same in the browser (File / FileSystemFileHandle)
 // and in Node (fs): a model folder is a set of named, randomly readable files.
+import { ModelFileError } from './errors';
 
 export interface FileSource {
   /** Path relative to the model folder, '/'-separated (e.g. "model-00001-of-00002.safetensors"). */
@@ -14,6 +15,14 @@ export interface ModelFiles {
   readonly label: string;
   names(): string[];
   get(name: string): FileSource | undefined;
+  /** Entries the reader left out on purpose (e.g. a symlink out of the folder), with the reason. */
+  readonly skipped?: readonly SkippedFile[];
+}
+
+export interface SkippedFile {
+  name: string;
+  /** e.g. "a symbolic link to /etc/passwd, outside the model folder: not read" */
+  reason: string;
 }
 
 /** Where exported files go: browser directory handle, zip stream, or Node folder. */
@@ -25,8 +34,14 @@ export interface OutputFolder {
   create(name: string): Promise<ByteSink>;
 }
 
+/** The file as UTF-8 text; invalid UTF-8 is an error (a lenient decode would change the content silently). */
 export async function readText(src: FileSource): Promise<string> {
-  return new TextDecoder().decode(await src.read(0, src.size));
+  const bytes = await src.read(0, src.size);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ModelFileError(src.name, 'is not valid UTF-8 text', `Download ${src.name} again (or save it as UTF-8)`);
+  }
 }
 
 export function memoryFiles(label: string, files: Record<string, Uint8Array | string>): ModelFiles {

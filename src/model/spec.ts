@@ -5,6 +5,7 @@
 // Letters: D hidden, H heads, K kv heads, E head dim, I ffn, V vocab, L layers.
 
 import { ModelFileError, UnsupportedModelError } from '../io/errors';
+import { brief } from '../io/json-structure';
 import type { Activation, Family, LayerKind, ModelSpec, RopeTable } from './spec-types';
 
 type Json = Record<string, unknown>;
@@ -20,6 +21,20 @@ const FAMILY_OF_MODEL_TYPE: Record<string, Family> = {
   gemma3: 'gemma3',
 };
 export const SUPPORTED_MODEL_TYPES = Object.keys(FAMILY_OF_MODEL_TYPE);
+
+/** Upper bounds on config sizes, far above any released model (405B: 126 layers, D 16384, I 53248;
+ *  Gemma 3: V 262208). A value above is a typo or a damaged file; refusing it here keeps every
+ *  allocation sized by the config small until the checkpoint has confirmed the shapes. */
+const SIZE_LIMITS: Record<string, number> = {
+  num_hidden_layers: 1024,
+  hidden_size: 65536,
+  intermediate_size: 1 << 20,
+  num_attention_heads: 1024,
+  num_key_value_heads: 1024,
+  head_dim: 2048,
+  vocab_size: 1 << 24,
+  max_position_embeddings: 2 ** 31,
+};
 
 /** Defaults of each transformers config class, used when config.json omits a key. */
 interface FamilyDefaults {
@@ -63,7 +78,8 @@ export function parseModelSpec(config: unknown, generationConfig?: unknown): Mod
   if (typeof modelType !== 'string') {
     throw new UnsupportedModelError(`config.json has no model_type; supported model types: ${SUPPORTED_MODEL_TYPES.join(', ')}`);
   }
-  const family = FAMILY_OF_MODEL_TYPE[modelType];
+  // own keys only: "constructor", "__proto__" or "toString" are not model types
+  const family = Object.hasOwn(FAMILY_OF_MODEL_TYPE, modelType) ? FAMILY_OF_MODEL_TYPE[modelType] : undefined;
   if (!family) {
     throw new UnsupportedModelError(
       `model_type "${modelType}" is not supported; supported model types: ${SUPPORTED_MODEL_TYPES.join(', ')}`,
@@ -89,7 +105,7 @@ export function parseModelSpec(config: unknown, generationConfig?: unknown): Mod
   }
 
   const gemma = family === 'gemma' || family === 'gemma2' || family === 'gemma3';
-  const queryPreAttnScalar = r.num('query_pre_attn_scalar', GEMMA_QUERY_PRE_ATTN_SCALAR);
+  const queryPreAttnScalar = r.positive('query_pre_attn_scalar', GEMMA_QUERY_PRE_ATTN_SCALAR);
   const attentionBias = r.bool('attention_bias', false);
   const { layerKinds, slidingWindow } = slidingLayers(family, r, layers, maxPositions);
   const rope = ropeTables(family, cfg, headDim);
@@ -105,7 +121,7 @@ export function parseModelSpec(config: unknown, generationConfig?: unknown): Mod
     headDim,
     intermediate: r.int('intermediate_size', d.intermediate),
     activation: activationOf(family, cfg, d.act),
-    rmsEps: r.num('rms_norm_eps', d.eps),
+    rmsEps: r.fraction('rms_norm_eps', d.eps),
     normPlusOne: gemma,
     // HF multiplies by torch.tensor(D ** 0.5, dtype=hidden_states.dtype): the compute dtype. The engine
     // computes in f32 (as transformers does over upcast weights), so the f32 value is the one used;
@@ -119,8 +135,8 @@ export function parseModelSpec(config: unknown, generationConfig?: unknown): Mod
     qkNorm: family === 'qwen3' || family === 'gemma3',
     sandwichNorms: family === 'gemma2' || family === 'gemma3',
     attnScale: family === 'gemma2' || family === 'gemma3' ? queryPreAttnScalar ** -0.5 : headDim ** -0.5,
-    attnSoftcap: family === 'gemma2' ? r.numOrNull('attn_logit_softcapping', GEMMA2_SOFTCAP.attn) : family === 'gemma3' ? r.numOrNull('attn_logit_softcapping', null) : null,
-    finalSoftcap: family === 'gemma2' ? r.numOrNull('final_logit_softcapping', GEMMA2_SOFTCAP.final) : family === 'gemma3' ? r.numOrNull('final_logit_softcapping', null) : null,
+    attnSoftcap: family === 'gemma2' ? r.positiveOrNull('attn_logit_softcapping', GEMMA2_SOFTCAP.attn) : family === 'gemma3' ? r.positiveOrNull('attn_logit_softcapping', null) : null,
+    finalSoftcap: family === 'gemma2' ? r.positiveOrNull('final_logit_softcapping', GEMMA2_SOFTCAP.final) : family === 'gemma3' ? r.positiveOrNull('final_logit_softcapping', null) : null,
     layerKinds,
     slidingWindow,
     ropeFull: rope.full,
@@ -153,7 +169,7 @@ function activationOf(family: Family, cfg: Json, fallback: string): Activation {
     case 'gelu':
       return 'gelu';
     default:
-      throw new UnsupportedModelError(`activation ${JSON.stringify(name)} is not supported (supported: silu, gelu, gelu_pytorch_tanh)`);
+      throw new UnsupportedModelError(`activation ${brief(name)} is not supported (supported: silu, gelu, gelu_pytorch_tanh)`);
   }
 }
 
@@ -240,8 +256,8 @@ function ropeParams(family: Family, cfg: Json, kind: 'full' | 'sliding'): RopePa
   }
   const p = params ?? {};
   const type = p.rope_type ?? p.type ?? 'default';
-  if (typeof type !== 'string') throw new ModelFileError('config.json', `rope type ${JSON.stringify(type)} is not a string`, 'Fix rope_parameters / rope_scaling in config.json');
-  return {
+  if (typeof type !== 'string') throw new ModelFileError('config.json', `rope type ${brief(type)} is not a string`, 'Fix rope_parameters / rope_scaling in config.json');
+  const rope: RopeParams = {
     theta: num(p.rope_theta, legacyTheta, 'rope_theta'),
     type,
     factor: optNum(p.factor),
@@ -250,11 +266,37 @@ function ropeParams(family: Family, cfg: Json, kind: 'full' | 'sliding'): RopePa
     originalMaxPositions: optNum(p.original_max_position_embeddings),
     partialRotaryFactor: num(p.partial_rotary_factor ?? cfg.partial_rotary_factor, 1, 'partial_rotary_factor'),
   };
+  checkRopeParams(rope);
+  return rope;
+}
+
+/** Ranges where the inverse frequencies are finite and the rotary part is a whole, even number of dims. */
+function checkRopeParams(p: RopeParams): void {
+  const bad = (what: string) => new ModelFileError('config.json', what, 'Fix the rope settings (rope_theta, rope_scaling / rope_parameters, partial_rotary_factor) to the values the model was trained with');
+  if (!(p.theta > 0)) throw bad(`rope_theta ${p.theta} must be a positive number`);
+  if (p.factor !== undefined && !(p.factor > 0)) throw bad(`rope factor ${p.factor} must be a positive number`);
+  if (!(p.partialRotaryFactor > 0 && p.partialRotaryFactor <= 1)) throw bad(`partial_rotary_factor ${p.partialRotaryFactor} must be in (0, 1] (the share of each head that is rotated)`);
+  if (p.type === 'llama3') {
+    if (p.lowFreqFactor !== undefined && !(p.lowFreqFactor > 0)) throw bad(`low_freq_factor ${p.lowFreqFactor} must be a positive number`);
+    if (p.lowFreqFactor !== undefined && p.highFreqFactor !== undefined && !(p.highFreqFactor > p.lowFreqFactor)) {
+      throw bad(`high_freq_factor ${p.highFreqFactor} must be larger than low_freq_factor ${p.lowFreqFactor}`);
+    }
+    if (p.originalMaxPositions !== undefined && !(Number.isInteger(p.originalMaxPositions) && p.originalMaxPositions > 0)) {
+      throw bad(`original_max_position_embeddings ${p.originalMaxPositions} must be a positive integer`);
+    }
+  }
 }
 
 /** Inverse frequencies as transformers computes them (float32 steps), then the scaling of the rope type. */
 export function ropeTable(p: RopeParams, headDim: number): RopeTable {
   const rotaryDim = Math.floor(headDim * p.partialRotaryFactor);
+  if (rotaryDim < 2 || rotaryDim % 2 !== 0) {
+    throw new ModelFileError(
+      'config.json',
+      `partial_rotary_factor ${p.partialRotaryFactor} rotates ${rotaryDim} of head_dim ${headDim} dimensions, ${rotaryDim < 2 ? 'fewer than 2' : 'an odd number'}`,
+      'Fix partial_rotary_factor (head_dim x partial_rotary_factor must be a positive even number)',
+    );
+  }
   const half = rotaryDim >> 1;
   const base = new Float64Array(half);
   for (let i = 0; i < half; i++) {
@@ -307,7 +349,7 @@ function tokenId(outer: Json[], gen: Json, key: string, fallback: number | null)
     if (v === undefined || v === null) continue;
     const id = Array.isArray(v) ? v[0] : v;
     if (typeof id === 'number' && Number.isInteger(id) && id >= 0) return id;
-    throw new ModelFileError(src === gen ? 'generation_config.json' : 'config.json', `${key} ${JSON.stringify(v)} is not a token id`, `Fix ${key}`);
+    throw new ModelFileError(src === gen ? 'generation_config.json' : 'config.json', `${key} ${brief(v)} is not a token id`, `Fix ${key}`);
   }
   return fallback;
 }
@@ -318,7 +360,7 @@ function eosIds(outer: Json[], gen: Json, fallback: number | null): number[] {
     if (v === undefined || v === null) continue;
     const ids = Array.isArray(v) ? v : [v];
     if (!ids.every((id) => typeof id === 'number' && Number.isInteger(id) && id >= 0)) {
-      throw new ModelFileError(src === gen ? 'generation_config.json' : 'config.json', `eos_token_id ${JSON.stringify(v)} is not a token id or a list of them`, 'Fix eos_token_id');
+      throw new ModelFileError(src === gen ? 'generation_config.json' : 'config.json', `eos_token_id ${brief(v)} is not a token id or a list of them`, 'Fix eos_token_id');
     }
     return [...new Set(ids as number[])];
   }
@@ -338,7 +380,7 @@ function asObject(v: unknown, file: string): Json {
 
 function num(v: unknown, fallback: number, key: string): number {
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ModelFileError('config.json', `${key} ${JSON.stringify(v)} is not a number`, `Fix ${key} in config.json`);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ModelFileError('config.json', `${key} ${brief(v)} is not a number`, `Fix ${key} in config.json`);
   return v;
 }
 
@@ -364,28 +406,46 @@ class ConfigReader {
     return num(this.cfg[key], fallback, key);
   }
 
-  /** like num, but an explicit null stays null (e.g. softcapping disabled). */
-  numOrNull(key: string, fallback: number | null): number | null {
-    if (!(key in this.cfg)) return fallback;
-    const v = this.cfg[key];
-    return v === null ? null : this.num(key, 0);
+  /** A number > 0 (a scale or a divisor). */
+  positive(key: string, fallback: number): number {
+    const v = this.num(key, fallback);
+    if (!(v > 0)) throw new ModelFileError('config.json', `${key} ${v} must be a positive number`, `Fix ${key} in config.json`);
+    return v;
   }
 
+  /** like positive, but an explicit null stays null (e.g. softcapping disabled). */
+  positiveOrNull(key: string, fallback: number | null): number | null {
+    if (!Object.hasOwn(this.cfg, key)) return fallback;
+    return this.cfg[key] === null ? null : this.positive(key, 0);
+  }
+
+  /** A number in (0, 1) (an epsilon). */
+  fraction(key: string, fallback: number): number {
+    const v = this.num(key, fallback);
+    if (!(v > 0 && v < 1)) throw new ModelFileError('config.json', `${key} ${v} must be in (0, 1)`, `Fix ${key} in config.json (typically 1e-5 or 1e-6)`);
+    return v;
+  }
+
+  /** A positive whole number, at most SIZE_LIMITS[key] where one is set. */
   int(key: string, fallback: number): number {
     const v = this.num(key, fallback);
     if (!Number.isInteger(v) || v <= 0) throw new ModelFileError('config.json', `${key} ${v} is not a positive integer`, `Fix ${key} in config.json`);
+    const limit = Object.hasOwn(SIZE_LIMITS, key) ? SIZE_LIMITS[key] : Number.MAX_SAFE_INTEGER;
+    if (v > limit) {
+      throw new ModelFileError('config.json', `${key} ${v} is larger than any real model (limit ${limit})`, `Fix ${key} in config.json: use the config.json that came with the weights`);
+    }
     return v;
   }
 
   intOrNull(key: string, fallback: number | null): number | null {
-    if (!(key in this.cfg)) return fallback;
+    if (!Object.hasOwn(this.cfg, key)) return fallback;
     return this.cfg[key] === null ? null : this.int(key, 1);
   }
 
   bool(key: string, fallback: boolean): boolean {
     const v = this.cfg[key];
     if (v === undefined || v === null) return fallback;
-    if (typeof v !== 'boolean') throw new ModelFileError('config.json', `${key} ${JSON.stringify(v)} is not true/false`, `Fix ${key} in config.json`);
+    if (typeof v !== 'boolean') throw new ModelFileError('config.json', `${key} ${brief(v)} is not true/false`, `Fix ${key} in config.json`);
     return v;
   }
 }

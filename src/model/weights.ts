@@ -115,10 +115,51 @@ export function weightTable(spec: ModelSpec, names?: Set<string>): WeightRef[] {
   return refs;
 }
 
-/** Every tensor of the table present with its shape and a dtype the engine computes with.
- *  Extra tensors (vision towers, a redundant lm_head of a tied model) are ignored. */
+/** 1 + the largest N of "<decoder>layers.N." among `names` (0 when there is none). */
+export function checkpointLayerCount(names: Iterable<string>, decoder: string): number {
+  const prefix = `${decoder}layers.`;
+  let count = 0;
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const n = parseInt(name.slice(prefix.length), 10);
+    if (Number.isSafeInteger(n) && n >= count) count = n + 1;
+  }
+  return count;
+}
+
+/** Tensors of the checkpoint the weight table does not use. `dropped`: left out of the export (e.g. a
+ *  tied model's stored lm_head, old rotary_emb.inv_freq buffers), named in a note. `carried`: the
+ *  vision tower and projector of a multimodal checkpoint, which pruning does not touch and the export
+ *  keeps unchanged (their shapes do not depend on V or I). */
+export function unexpectedTensors(spec: ModelSpec, entries: Map<string, TensorEntry>): { dropped: string[]; carried: string[] } {
+  const names = new Set(entries.keys());
+  const { decoder, lmHead } = detectPrefixes(names);
+  const expected = new Set(weightTable(spec, names).map((r) => r.name));
+  const multimodal = decoder !== 'model.' && decoder !== '';
+  const dropped: string[] = [];
+  const carried: string[] = [];
+  for (const name of names) {
+    if (expected.has(name)) continue;
+    if (multimodal && !name.startsWith(decoder) && name !== lmHead) carried.push(name);
+    else dropped.push(name);
+  }
+  return { dropped: dropped.sort(), carried: carried.sort() };
+}
+
+/** Every tensor of the table present with its shape and a dtype the engine computes with, and as many
+ *  decoder layers in the checkpoint as config.json says. Other extra tensors: see unexpectedTensors. */
 export function checkWeights(spec: ModelSpec, entries: Map<string, TensorEntry>): WeightRef[] {
-  const refs = weightTable(spec, new Set(entries.keys()));
+  const names = new Set(entries.keys());
+  const { decoder } = detectPrefixes(names);
+  const layers = checkpointLayerCount(names, decoder);
+  if (layers !== spec.layers) {
+    throw new ModelFileError(
+      'config.json',
+      `num_hidden_layers ${spec.layers} but the checkpoint holds ${layers} decoder layers (${decoder}layers.0-${layers - 1}.*)`,
+      `Set num_hidden_layers to ${layers}, or use the config.json that came with these weights`,
+    );
+  }
+  const refs = weightTable(spec, names);
   const files = [...new Set([...entries.values()].map((e) => e.file))].join(', ') || 'safetensors checkpoint';
   const missing = refs.filter((r) => !entries.has(r.name));
   if (missing.length > 0) {

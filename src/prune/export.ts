@@ -1,17 +1,25 @@
-// Writes the pruned model folder: weights gathered exactly from the source bytes
-// (dtype preserved, HF names unchanged), config / generation / tokenizer files renumbered.
+// Writes the pruned model folder: weights gathered exactly from the source bytes (dtype preserved,
+// HF names unchanged), read and written in bounded row ranges (a 70B model's embedding is larger
+// than one 2 GiB read), then tokenizer files, copied extras, and config.json last.
 import type { Checkpoint } from '../io/checkpoint';
 import type { TensorEntry } from '../io/safetensors';
 import { writeSafetensors, type TensorToWrite } from '../io/safetensors-writer';
 import type { ModelFiles, OutputFolder } from '../io/source';
-import { bytesPerElement } from '../io/dtype-decode';
 import type { ModelSpec } from '../model/spec-types';
-import { weightTable, type WeightRef } from '../model/weights';
+import { unexpectedTensors, weightTable, type WeightRef } from '../model/weights';
 import { pruneTokenizerFiles } from '../tokenizer/prune-tokenizer';
 import type { PruneSelection } from './pruned-model';
 import type { ProgressFn } from '../io/progress';
 
-/** Rows `idx` of a row-major [R, C] tensor of `elem`-byte elements. */
+type Json = Record<string, unknown>;
+
+/** Largest read or write of tensor data (a single row larger than this is read whole): host memory
+ *  stays about two chunks (the source range and the gathered rows) plus the writer's buffers. */
+export const EXPORT_CHUNK_BYTES = 64 * 2 ** 20;
+
+type ReadRange = (start: number, end: number) => Promise<Uint8Array>;
+
+/** Rows `idx` (ascending) of a row-major [R, C] tensor of `elem`-byte elements, from the whole tensor. */
 export function gatherRowBytes(src: Uint8Array, C: number, elem: number, idx: Uint32Array): Uint8Array {
   const rowBytes = C * elem;
   const out = new Uint8Array(idx.length * rowBytes);
@@ -19,53 +27,100 @@ export function gatherRowBytes(src: Uint8Array, C: number, elem: number, idx: Ui
   return out;
 }
 
-/** Columns `idx` of a row-major [R, C] tensor. */
+/** Columns `idx` of a row-major [R, C] tensor of `elem`-byte elements: typed-array loops over
+ *  whole elements (u8 / u16 / u32, u32 pairs for 8 bytes). */
 export function gatherColBytes(src: Uint8Array, R: number, C: number, elem: number, idx: Uint32Array): Uint8Array {
-  const out = new Uint8Array(R * idx.length * elem);
-  for (let r = 0; r < R; r++) {
-    for (let i = 0; i < idx.length; i++) {
-      const s = (r * C + idx[i]) * elem;
-      out.set(src.subarray(s, s + elem), (r * idx.length + i) * elem);
+  const k = idx.length;
+  const words = elem === 8 ? 2 : 1; // an 8-byte element is two u32 words
+  const width = elem === 8 ? 4 : elem;
+  if (width !== 1 && width !== 2 && width !== 4) throw new RangeError(`internal: column gather of ${elem}-byte elements`);
+  const aligned = src.byteOffset % width === 0 ? src : src.slice();
+  const view = (buf: ArrayBufferLike, offset: number, length: number) =>
+    width === 1 ? new Uint8Array(buf, offset, length) : width === 2 ? new Uint16Array(buf, offset, length) : new Uint32Array(buf, offset, length);
+  const s = view(aligned.buffer, aligned.byteOffset, R * C * words);
+  const out = view(new ArrayBuffer(R * k * elem), 0, R * k * words);
+  let o = 0;
+  if (words === 1) {
+    for (let r = 0; r < R; r++) {
+      const base = r * C;
+      for (let i = 0; i < k; i++) out[o++] = s[base + idx[i]];
+    }
+  } else {
+    for (let r = 0; r < R; r++) {
+      const base = r * C;
+      for (let i = 0; i < k; i++) {
+        const at = (base + idx[i]) * 2;
+        out[o++] = s[at];
+        out[o++] = s[at + 1];
+      }
     }
   }
-  return out;
+  return new Uint8Array(out.buffer, 0, R * k * elem);
 }
 
-function prunedTensor(ckpt: Checkpoint, entry: TensorEntry, ref: WeightRef | undefined, sel: PruneSelection): TensorToWrite {
-  const elem = bytesPerElement(entry.dtype);
+/** The whole tensor in byte ranges of at most chunkBytes. */
+async function* byteChunks(read: ReadRange, size: number, chunkBytes: number): AsyncGenerator<Uint8Array> {
+  for (let s = 0; s < size; s += chunkBytes) yield await read(s, Math.min(size, s + chunkBytes));
+}
+
+/** Rows `idx` (ascending) of a tensor of `rowBytes`-byte rows: each chunk reads one source range of at
+ *  most chunkBytes (from its first kept row to its last) and copies the kept rows out of it. */
+async function* rowChunks(read: ReadRange, rowBytes: number, idx: Uint32Array, chunkBytes: number): AsyncGenerator<Uint8Array> {
+  const span = Math.max(1, Math.floor(chunkBytes / rowBytes)); // source rows per read
+  for (let i = 0; i < idx.length; ) {
+    const first = idx[i];
+    let j = i + 1;
+    while (j < idx.length && idx[j] - first < span) j++;
+    const last = idx[j - 1];
+    const window = await read(first * rowBytes, (last + 1) * rowBytes);
+    if (j - i === last - first + 1) yield window; // a contiguous run: no copy
+    else {
+      const out = new Uint8Array((j - i) * rowBytes);
+      for (let k = i; k < j; k++) out.set(window.subarray((idx[k] - first) * rowBytes, (idx[k] - first + 1) * rowBytes), (k - i) * rowBytes);
+      yield out;
+    }
+    i = j;
+  }
+}
+
+/** Columns `idx` of a row-major [R, C] tensor, R in row ranges of at most chunkBytes. */
+async function* columnChunks(read: ReadRange, R: number, C: number, elem: number, idx: Uint32Array, chunkBytes: number): AsyncGenerator<Uint8Array> {
+  const rowBytes = C * elem;
+  const rows = Math.max(1, Math.floor(chunkBytes / rowBytes));
+  for (let r = 0; r < R; r += rows) {
+    const n = Math.min(rows, R - r);
+    yield gatherColBytes(await read(r * rowBytes, (r + n) * rowBytes), n, C, elem, idx);
+  }
+}
+
+function prunedTensor(ckpt: Checkpoint, entry: TensorEntry, ref: WeightRef | undefined, sel: PruneSelection, chunkBytes: number): TensorToWrite {
+  const size = entry.end - entry.begin;
+  const read: ReadRange = (start, end) => ckpt.readTensorBytes(entry.name, { start, end });
   const shape = [...entry.shape];
-  let transform: (b: Uint8Array) => Uint8Array = (b) => b;
+  const rowBytes = size / Math.max(1, entry.shape[0]);
+  const rows = (kept: Uint32Array) => {
+    shape[0] = kept.length;
+    return () => rowChunks(read, rowBytes, kept, chunkBytes);
+  };
+  let chunks: () => AsyncIterable<Uint8Array> = () => byteChunks(read, size, chunkBytes);
   switch (ref?.prune ?? null) {
     case 'vocabRows':
-      shape[0] = sel.keptVocab.length;
-      transform = (b) => gatherRowBytes(b, entry.shape[1], elem, sel.keptVocab);
+      chunks = rows(sel.keptVocab);
       break;
-    case 'ffnRows': {
-      const kept = sel.keptFfn[ref!.layer!];
-      shape[0] = kept.length;
-      transform = (b) => gatherRowBytes(b, entry.shape.slice(1).reduce((a, c) => a * c, 1), elem, kept);
+    case 'ffnRows':
+    case 'ffnVector':
+      chunks = rows(sel.keptFfn[ref!.layer!]);
       break;
-    }
-    case 'ffnVector': {
-      const kept = sel.keptFfn[ref!.layer!];
-      shape[0] = kept.length;
-      transform = (b) => gatherRowBytes(b, 1, elem, kept);
-      break;
-    }
     case 'ffnCols': {
       const kept = sel.keptFfn[ref!.layer!];
+      const [R, C] = entry.shape;
       shape[1] = kept.length;
-      transform = (b) => gatherColBytes(b, entry.shape[0], entry.shape[1], elem, kept);
+      chunks = () => columnChunks(read, R, C, size / (R * C), kept, chunkBytes);
       break;
     }
   }
-  return {
-    name: entry.name,
-    dtype: entry.dtype,
-    shape,
-    byteLength: shape.reduce((a, c) => a * c, 1) * elem,
-    bytes: async () => transform(await ckpt.readTensorBytes(entry.name)),
-  };
+  const byteLength = (size / Math.max(1, entry.shape.reduce((a, c) => a * c, 1))) * shape.reduce((a, c) => a * c, 1);
+  return { name: entry.name, dtype: entry.dtype, shape, byteLength, chunks };
 }
 
 export interface ExportFilesInput {
@@ -85,11 +140,24 @@ export async function exportPrunedFolder(
   input: ExportFilesInput,
   sel: PruneSelection,
   out: OutputFolder,
-  opts: { maxShardBytes?: number; onProgress?: ProgressFn } = {},
+  opts: { maxShardBytes?: number; chunkBytes?: number; onProgress?: ProgressFn } = {},
 ): Promise<{ files: { name: string; size: number }[]; notes: string[] }> {
   const { spec, ckpt } = input;
+  const chunkBytes = opts.chunkBytes ?? EXPORT_CHUNK_BYTES;
+  // Tokenizer and config files first, in memory: a bad id fails here, before any weight is written.
+  const tok = pruneTokenizerFiles(
+    { tokenizerJson: input.tokenizerJson, tokenizerConfig: input.tokenizerConfig, generationConfig: input.generationConfig, config: input.config },
+    sel.keptVocab,
+  );
+  const config = prunedConfig(tok.config as Json, input.config, sel.keptVocab.length, sel.keptFfn[0].length);
+  const notes = [...tok.notes];
+
   const refs = new Map(weightTable(spec, new Set(ckpt.entries.keys())).map((r) => [r.name, r]));
-  const tensors = [...ckpt.entries.values()].map((e) => prunedTensor(ckpt, e, refs.get(e.name), sel));
+  const { dropped, carried } = unexpectedTensors(spec, ckpt.entries);
+  notes.push(...unexpectedNotes(spec, dropped, carried));
+  const left = new Set(dropped);
+  const tensors = [...ckpt.entries.values()].filter((e) => !left.has(e.name)).map((e) => prunedTensor(ckpt, e, refs.get(e.name), sel, chunkBytes));
+
   const sizes = new Map<string, number>();
   const counting: OutputFolder = {
     async create(name) {
@@ -98,34 +166,64 @@ export async function exportPrunedFolder(
       return { write: async (c) => { sizes.set(name, sizes.get(name)! + c.byteLength); await sink.write(c); }, close: () => sink.close() };
     },
   };
-  const written: { name: string; size: number }[] = [];
   await writeSafetensors(counting, tensors, {
     maxShardBytes: opts.maxShardBytes,
     onProgress: (done, total) => opts.onProgress?.({ phase: 'export', done, total, unit: 'bytes' }),
   });
-  const tok = pruneTokenizerFiles(
-    { tokenizerJson: input.tokenizerJson, tokenizerConfig: input.tokenizerConfig, generationConfig: input.generationConfig, config: input.config },
-    sel.keptVocab,
-  );
-  const config = { ...(tok.config as Record<string, unknown>), intermediate_size: sel.keptFfn[0].length };
-  const jsonFiles: [string, unknown][] = [
-    ['config.json', config],
-    ['tokenizer.json', tok.tokenizerJson],
-  ];
+  const weightFiles = [...sizes].map(([name, size]) => ({ name, size }));
+
+  // config.json last: a folder cut short (crash, closed tab) has no config and loads nowhere.
+  const written: { name: string; size: number }[] = [];
+  const jsonFiles: [string, unknown][] = [['tokenizer.json', tok.tokenizerJson]];
   if (tok.generationConfig) jsonFiles.push(['generation_config.json', tok.generationConfig]);
   if (tok.tokenizerConfig) jsonFiles.push(['tokenizer_config.json', tok.tokenizerConfig]);
-  for (const [name, value] of jsonFiles) written.push(await writeFile(out, name, new TextEncoder().encode(JSON.stringify(value, null, 2) + '\n')));
+  for (const [name, value] of jsonFiles) written.push(await writeFile(out, name, jsonBytes(value)));
   for (const name of COPIED_AS_IS) {
     const src = input.files.get(name);
     if (src) written.push(await writeFile(out, name, await src.read(0, src.size)));
+    const skipped = input.files.skipped?.find((s) => s.name === name);
+    if (skipped) notes.push(`${name} was not copied: it is ${skipped.reason}.`);
   }
-  const notes = [...tok.notes];
+  written.unshift(await writeFile(out, 'config.json', jsonBytes(config)));
   if (input.files.get('tokenizer.model')) {
     notes.push('tokenizer.model (SentencePiece) was not copied: it would still hold the removed tokens; tokenizer.json is the pruned tokenizer.');
   }
-  const writtenNames = new Set(written.map((f) => f.name));
-  const weightFiles = [...sizes].filter(([name]) => !writtenNames.has(name)).map(([name, size]) => ({ name, size }));
   return { files: [...weightFiles, ...written], notes };
+}
+
+/**
+ * The new sizes where transformers reads them: a Gemma 3 multimodal config keeps the language
+ * model's sizes under text_config (the top level gets them only where it had them); elsewhere at
+ * the top level.
+ */
+export function prunedConfig(renumbered: Json, original: Json, vocabSize: number, intermediateSize: number): Json {
+  const out: Json = { ...renumbered };
+  const text = original.model_type === 'gemma3' ? original.text_config : undefined;
+  if (typeof text !== 'object' || text === null || Array.isArray(text)) return { ...out, vocab_size: vocabSize, intermediate_size: intermediateSize };
+  out.text_config = { ...(out.text_config as Json), vocab_size: vocabSize, intermediate_size: intermediateSize };
+  if (Object.hasOwn(original, 'vocab_size')) out.vocab_size = vocabSize;
+  else delete out.vocab_size;
+  if (Object.hasOwn(original, 'intermediate_size')) out.intermediate_size = intermediateSize;
+  return out;
+}
+
+/** Why tensors outside the weight table are left out or kept. */
+function unexpectedNotes(spec: ModelSpec, dropped: string[], carried: string[]): string[] {
+  const notes: string[] = [];
+  const isTiedHead = (n: string) => spec.tiedEmbeddings && /(^|\.)lm_head\.weight$/.test(n);
+  for (const n of dropped.filter(isTiedHead)) {
+    notes.push(`${n} left out: the model ties its LM head to the embedding (tie_word_embeddings), so transformers ignores a stored copy and save_pretrained does not write one.`);
+  }
+  const others = dropped.filter((n) => !isTiedHead(n));
+  if (others.length) {
+    notes.push(`left out ${others.length} tensor(s) that config.json does not use (transformers would ignore them too): ${others.slice(0, 5).join(', ')}${others.length > 5 ? ', ...' : ''}`);
+  }
+  if (carried.length) notes.push(`kept unchanged: ${carried.length} tensor(s) outside the language model (vision tower, projector); pruning does not touch them.`);
+  return notes;
+}
+
+function jsonBytes(value: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(value, null, 2) + '\n');
 }
 
 async function writeFile(out: OutputFolder, name: string, bytes: Uint8Array): Promise<{ name: string; size: number }> {

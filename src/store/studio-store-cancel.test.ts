@@ -80,7 +80,7 @@ function fakeWorker(batches = 50) {
       await gpuLoop('export', progress);
       return { summary: null as never };
     },
-    exportDir: async () => ({ summary: null as never }),
+    exportDir: async () => ({ summary: null as never, folder: 'm-compact' }),
     close: () => null,
   };
   const listeners: ((ev: MessageEvent<ResponseMessage>) => void)[] = [];

@@ -46,7 +46,7 @@ export function oldToNew(keptIds: Uint32Array, vocabSize: number): Int32Array {
 export function pruneTokenizerFiles(input: TokenizerFiles, keptIds: Uint32Array): PrunedTokenizerFiles {
   const json = input.tokenizerJson as TokenizerJson;
   const strings = tokenStringsById(json);
-  const configRows = typeof input.config?.vocab_size === 'number' ? (input.config.vocab_size as number) : 0;
+  const configRows = configVocabSize(input.config);
   const vocabSize = Math.max(strings.length, configRows); // V
   const map = oldToNew(keptIds, vocabSize);
   const notes: string[] = [`vocabulary ${vocabSize} -> ${keptIds.length} ids (dense, old order kept)`];
@@ -125,14 +125,27 @@ function renumberPostProcessor(node: ComponentJson, required: (where: string, id
   return node;
 }
 
-/** config.json / generation_config.json: bos/eos/pad/... ids (eos may be a list). */
+/** Rows of the embedding per config.json (top level, or a multimodal config's text_config); 0 if unknown. */
+export function configVocabSize(config: JsonObject | undefined): number {
+  const text = config?.text_config as JsonObject | undefined;
+  for (const c of [config, text]) if (typeof c?.vocab_size === 'number') return c.vocab_size as number;
+  return 0;
+}
+
+/** config.json / generation_config.json: bos/eos/pad/... ids (eos may be a list), also inside a
+ *  multimodal config's text_config. */
 function renumberConfig(config: JsonObject, file: string, required: (where: string, id: number) => number): JsonObject {
   const out: JsonObject = structuredClone(config ?? {});
-  for (const key of SPECIAL_ID_KEYS) {
-    const v = out[key];
-    if (typeof v === 'number') out[key] = required(`${file} ${key}`, v);
-    else if (Array.isArray(v)) out[key] = v.map((id) => (typeof id === 'number' ? required(`${file} ${key}`, id) : id));
-  }
+  const renumber = (obj: JsonObject, at: string) => {
+    for (const key of SPECIAL_ID_KEYS) {
+      const v = obj[key];
+      if (typeof v === 'number') obj[key] = required(`${file} ${at}${key}`, v);
+      else if (Array.isArray(v)) obj[key] = v.map((id) => (typeof id === 'number' ? required(`${file} ${at}${key}`, id) : id));
+    }
+  };
+  renumber(out, '');
+  const text = out.text_config;
+  if (typeof text === 'object' && text !== null && !Array.isArray(text)) renumber(text as JsonObject, 'text_config.');
   return out;
 }
 

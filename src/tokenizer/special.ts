@@ -8,8 +8,12 @@ import { componentNodes, isByteLevel, tokenStringsById } from './tokenizer-json'
 
 export type KeptReason = 'special' | 'byte';
 
-/** Config keys holding special token ids (config.json, generation_config.json). */
-export const SPECIAL_ID_KEYS = ['bos_token_id', 'eos_token_id', 'pad_token_id', 'unk_token_id', 'decoder_start_token_id', 'sep_token_id', 'cls_token_id', 'mask_token_id'] as const;
+/** Config keys holding special token ids (config.json, generation_config.json); the last three are
+ *  Gemma 3 multimodal's image tokens (image_token_index, boi/eoi), which must stay and be renumbered too. */
+export const SPECIAL_ID_KEYS = [
+  'bos_token_id', 'eos_token_id', 'pad_token_id', 'unk_token_id', 'decoder_start_token_id', 'sep_token_id', 'cls_token_id', 'mask_token_id',
+  'image_token_index', 'boi_token_index', 'eoi_token_index',
+] as const;
 /** tokenizer_config.json keys holding special token strings (or AddedToken objects). */
 const SPECIAL_TOKEN_KEYS = ['bos_token', 'eos_token', 'pad_token', 'unk_token', 'sep_token', 'cls_token', 'mask_token'] as const;
 const SPECIAL_LIST_KEYS = ['additional_special_tokens', 'extra_special_tokens'] as const;
@@ -48,9 +52,11 @@ export function alwaysKeptTokens(
   return kept;
 }
 
-/** All special ids named in a config.json / generation_config.json (eos may be a list). */
+/** All special ids named in a config.json / generation_config.json (eos may be a list), also in text_config. */
 export function specialIdsIn(config: JsonObject): number[] {
-  return SPECIAL_ID_KEYS.flatMap((key) => listValues(config[key])).filter((v): v is number => typeof v === 'number');
+  const text = config.text_config;
+  const nested = typeof text === 'object' && text !== null && !Array.isArray(text) ? [text as JsonObject] : [];
+  return [config, ...nested].flatMap((c) => SPECIAL_ID_KEYS.flatMap((key) => listValues(c[key]))).filter((v): v is number => typeof v === 'number');
 }
 
 /** Ids referenced by a post-processor: TemplateProcessing special_tokens, Bert/Roberta cls/sep, nested Sequences. */

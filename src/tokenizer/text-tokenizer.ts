@@ -4,18 +4,13 @@
 // Checked against the Python `tokenizers` library (Rust `tokenizers` for the Gemma-style one)
 // on the fixture tokenizers (text-tokenizer.test.ts): same ids for whole corpora, no special tokens added.
 import { Tokenizer } from '@huggingface/tokenizers';
+import { ModelFileError } from '../io/errors';
 import { CHAR_TO_BYTE, isByteFallbackToken } from './byte-level';
 import { adaptForLibrary } from './library-compat';
 import { planLineChunking, splitAfterNewlines, type ChunkPlan } from './line-chunks';
 import type { TokenizerJson } from './tokenizer-json';
 import { isByteLevel, tokenStringsById, tokenizerVocabSize } from './tokenizer-json';
-
-export class TokenizerJsonError extends Error {
-  constructor(problem: string) {
-    super(`tokenizer.json: ${problem}. Load the model folder's own tokenizer.json (a Hugging Face "fast" tokenizer file).`);
-    this.name = 'TokenizerJsonError';
-  }
-}
+import { checkTokenizerConfig, checkTokenizerJson } from './tokenizer-checks';
 
 /** Chunks of this many UTF-16 units (cut after a '\n') when line chunking is exact. */
 const CHUNK_CHARS = 4096;
@@ -42,7 +37,14 @@ export class TextTokenizer {
     const adapted = adaptForLibrary(json);
     this.compatChanges = adapted.changes;
     json = adapted.json;
-    this.whole = new Tokenizer(json, config);
+    this.whole = libraryCall(() => {
+      const t = new Tokenizer(json, config);
+      // some settings only fail on first use; a tokenizer that maps text to nothing is broken too
+      if (t.encode('Hello, world. 123', { add_special_tokens: false }).ids.length === 0) {
+        throw new ModelFileError('tokenizer.json', 'encodes text to no tokens at all', 'Use the model\'s own tokenizer.json (a normalizer, pre-tokenizer or post-processor setting drops everything)');
+      }
+      return t;
+    });
     const plan: ChunkPlan = planLineChunking(json, config);
     this.continuationJson = plan.ok ? plan.continuation : null;
     this.config = config;
@@ -52,12 +54,13 @@ export class TextTokenizer {
     this.byteLengths = buildByteLengths(json, this.strings, this.vocabSize);
   }
 
-  static fromJson(tokenizerJson: object, tokenizerConfig?: object): TextTokenizer {
-    const json = tokenizerJson as TokenizerJson;
-    if (typeof json.model !== 'object' || json.model === null || !('vocab' in json.model)) {
-      throw new TokenizerJsonError('no "model.vocab" found');
-    }
-    return new TextTokenizer(json, (tokenizerConfig ?? {}) as Record<string, unknown>);
+  /** Checks both files (tokenizer-checks.ts) before building; every failure is a ModelFileError naming the file. */
+  static fromJson(tokenizerJson: unknown, tokenizerConfig?: unknown): TextTokenizer {
+    checkTokenizerJson(tokenizerJson);
+    if (tokenizerConfig !== undefined) checkTokenizerConfig(tokenizerConfig);
+    // the library needs every component key and the added_tokens list, null / [] where absent
+    const json: TokenizerJson = { normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, added_tokens: [], ...tokenizerJson };
+    return libraryCall(() => new TextTokenizer(json, (tokenizerConfig ?? {}) as Record<string, unknown>));
   }
 
   /** ids of `text`, no special tokens added (no BOS/EOS from the post-processor). */
@@ -65,7 +68,7 @@ export class TextTokenizer {
     if (!this.continuationJson || text.length <= CHUNK_CHARS || this.addedContents.some((c) => text.includes(c))) {
       return this.encodeWith(this.whole, text);
     }
-    this.continuation ??= new Tokenizer(this.continuationJson, this.config);
+    this.continuation ??= libraryCall(() => new Tokenizer(this.continuationJson!, this.config));
     const continuation = this.continuation;
     const ids: number[] = [];
     splitAfterNewlines(text, CHUNK_CHARS).forEach((chunk, i) => {
@@ -97,6 +100,22 @@ export class TextTokenizer {
 
   private encodeWith(tokenizer: Tokenizer, text: string): number[] {
     return tokenizer.encode(text, { add_special_tokens: false }).ids;
+  }
+}
+
+/** Runs `build`; whatever the tokenizers library throws becomes a ModelFileError naming tokenizer.json. */
+function libraryCall<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    if (e instanceof ModelFileError) throw e;
+    // a TypeError is the library tripping over a setting that is missing or of the wrong type
+    const what = e instanceof TypeError ? 'a setting is missing or has the wrong type' : 'a setting is not understood';
+    throw new ModelFileError(
+      'tokenizer.json',
+      `the tokenizer library cannot build it: ${what} (library: ${JSON.stringify(e instanceof Error ? e.message : String(e))})`,
+      "Use the model's own tokenizer.json; if it was edited, undo the edit (a regex, normalizer, pre-tokenizer or decoder setting)",
+    );
   }
 }
 

@@ -8,11 +8,10 @@ import { openSession } from '../engine/session';
 import type { EngineSessionApi } from '../engine/session-api';
 import { createZipOutput } from '../io/zip-output';
 import { zipIntoFile, type SaveTarget } from './zip-file';
-import { directoryOutput } from '../io/browser-output';
 import { modelFilesFromPairs } from '../io/browser-files';
 import { deviceLostError } from './errors';
 import { createDispatcher, type Handlers } from './dispatch';
-import { removeCreated, trackCreated } from './partial-export';
+import { exportIntoFreshFolder } from './partial-export';
 import { exportName, type RequestMessage, type ResponseMessage, type WorkerError } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -98,14 +97,10 @@ const handlers: Handlers = {
     return { summary };
   },
   async exportDir({ req, dir }, progress) {
-    const out = trackCreated(directoryOutput(dir));
-    try {
-      return { summary: await needSession().exportPruned(req, out.folder, progress) };
-    } catch (err) {
-      const left = await removeCreated(dir, out.created);
-      if (left.length) console.warn('[engine] could not remove partial export files:', left.join(', '));
-      throw err;
-    }
+    const s = needSession();
+    // A new subfolder of the picked folder; removed whole on failure or cancel.
+    const { folder, result } = await exportIntoFreshFolder(dir, exportName(s.summary().label), (out) => s.exportPruned(req, out, progress));
+    return { summary: result, folder };
   },
   close() {
     closeSession();

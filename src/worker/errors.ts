@@ -13,7 +13,7 @@ export function toWorkerError(err: unknown): WorkerError {
     return { kind: 'no-webgpu', message: err.message, fix: 'Use Chrome or Edge 113+ with hardware acceleration on (on Linux start Chromium with --enable-unsafe-webgpu), or run the command-line tool in Node.' };
   }
   if (err instanceof UnsupportedModelError) {
-    return { kind: 'unsupported', message: err.message, fix: 'Drop a Llama, Mistral, Qwen2/3 or Gemma causal LM folder (config.json, tokenizer.json, *.safetensors).' };
+    return { kind: 'unsupported', message: `${err.file}: ${err.problem}`, fix: 'Drop a Llama, Mistral, Qwen2/3 or Gemma causal LM folder (config.json, tokenizer.json, *.safetensors).', file: err.file };
   }
   const message = err instanceof Error ? err.message : String(err);
   const named = err instanceof Error ? err.name : '';

@@ -39,8 +39,9 @@ export interface Calls {
   exportZip: { args: { req: PruneRequest }; result: { summary: ExportSummary; zip: Blob } };
   /** Streams the .zip straight into a file the user picked (showSaveFilePicker); removed on failure or cancel. */
   exportZipFile: { args: { req: PruneRequest; file: FileSystemFileHandle }; result: { summary: ExportSummary } };
-  /** Writes the pruned folder into a directory the user picked (showDirectoryPicker). */
-  exportDir: { args: { req: PruneRequest; dir: FileSystemDirectoryHandle }; result: { summary: ExportSummary } };
+  /** Writes the pruned folder into a new subfolder (`folder`, named by exportName) of a directory the user
+   *  picked (showDirectoryPicker); existing files are never touched, a failed export leaves nothing. */
+  exportDir: { args: { req: PruneRequest; dir: FileSystemDirectoryHandle }; result: { summary: ExportSummary; folder: string } };
   close: { args: Record<string, never>; result: null };
 }
 export type CallName = keyof Calls;

@@ -23,8 +23,6 @@ export interface MatmulOptions {
   kernel?: MatmulKernel;
   /** K step of the 128x128 kernel (8 or 16; benchmarks). */
   tileK?: 8 | 16;
-  /** load order of the 128x128 kernel (benchmarks; see matmul_tiled_8x8.wgsl). */
-  coalesced?: boolean;
   /** add the result into out instead of overwriting it (out += x w^T + bias: a residual add fused in) */
   accumulate?: boolean;
   /** 'fast': tensor cores (f16 inputs, f32 accumulation) where the device has them and T >= FAST_MIN_T; else exact f32. */
@@ -35,7 +33,8 @@ export type Precision = 'exact' | 'fast';
 
 /** Fewer rows than this stay on the exact kernels in fast mode (too little work for a 128-row tile). */
 export const FAST_MIN_T = 64;
-const FAST_TILE = 128;
+const FAST_ROWS = 64; // matmul_sgmat.wgsl's tile: 64 rows x 32 columns per workgroup (one subgroup)
+const FAST_COLS = 32;
 
 /** Whether a fast-mode matmul of T rows and inner size Kd runs on tensor cores here. */
 export function runsFast(gpu: Gpu, T: number, Kd: number, precision: Precision | undefined): boolean {
@@ -51,7 +50,6 @@ export const MATVEC_MAX_T = 8;
 const TILE_THREADS = 16; // 16x16 threads, each a 4x4 register tile: 64x64 outputs per workgroup
 const BIG_TILE = 128; // matmul_tiled_8x8: 16x16 threads, each 8x8
 const BIG_TILE_K = 8;
-const BIG_COALESCED = false;
 /** The 128x128 kernel needs this many workgroups to keep a big GPU busy; fewer go to the 64x64 one. */
 const BIG_MIN_WORKGROUPS = 256;
 
@@ -105,7 +103,7 @@ export function matmul(gpu: Gpu, rec: Recorder, x: Tensor, w: Tensor, out: Tenso
     const scale = gpu.scratch('fast-matmul row scale', T);
     recordRowScales(gpu, rec, x, scale);
     const p = weightPipeline(gpu, 'nn/matmul_sgmat', sgmatCode, w, { SG: gpu.subgroupSize! });
-    rec.dispatch(p, [...bindings, scale], [Math.ceil(N / FAST_TILE), Math.ceil(T / FAST_TILE)], params);
+    rec.dispatch(p, [...bindings, scale], [Math.ceil(N / FAST_COLS), Math.ceil(T / FAST_ROWS)], params);
   } else if (!vec4) {
     const p = weightPipeline(gpu, 'nn/matmul_naive', naiveCode, w, { WG: 16 });
     rec.dispatch(p, bindings, [Math.ceil(N / 16), Math.ceil(T / 16)], params);
@@ -118,7 +116,7 @@ export function matmul(gpu: Gpu, rec: Recorder, x: Tensor, w: Tensor, out: Tenso
       rec.dispatch(p, bindings, foldGroups(gpu, Math.ceil(N / MATVEC_ROWS)), params);
     }
   } else if ((opts.kernel && opts.kernel !== 'auto' && opts.kernel !== 'matvec-shared' ? opts.kernel : chooseMatmulKernel(T, N)) === 'tile128') {
-    const p = weightPipeline(gpu, 'nn/matmul_tiled_8x8', tiled8Code, w, { BK: opts.tileK ?? BIG_TILE_K, COALESCED: opts.coalesced ?? BIG_COALESCED ? 1 : 0 });
+    const p = weightPipeline(gpu, 'nn/matmul_tiled_8x8', tiled8Code, w, { BK: opts.tileK ?? BIG_TILE_K });
     rec.dispatch(p, bindings, [Math.ceil(N / BIG_TILE), Math.ceil(T / BIG_TILE)], params);
   } else {
     const p = weightPipeline(gpu, 'nn/matmul_tiled', tiledCode, w, { TX: TILE_THREADS, TY: TILE_THREADS });

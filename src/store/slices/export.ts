@@ -28,7 +28,8 @@ export function exportSlice(ctx: StoreContext): Pick<StudioActions, 'exportModel
         run: async (signal) => {
           const c = ctx.client();
           if (target && 'dir' in target) {
-            done((await c.call('exportDir', { req, dir: target.dir }, onProgress, signal)).summary, target.dir.name);
+            const { summary, folder } = await c.call('exportDir', { req, dir: target.dir }, onProgress, signal);
+            done(summary, `${target.dir.name}/${folder}`); // the new subfolder the export went into
             return null;
           }
           if (target && 'zipFile' in target) {

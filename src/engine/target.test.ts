@@ -56,8 +56,9 @@ describe('searchTarget', () => {
     const steps: number[] = [];
     const r = await searchTarget(host, { budget, selectText: 'some held-out text', eval: { tokens: 100, seq: 10 } }, (p) => steps.push(p.done));
     const splits = splitsUnder(params, V, I, 30, budget.max);
-    // rankings: frequency over the whole text, over the windows, id; share 0 keeps every token: one evaluation
-    expect(r.points.length).toBe(3 * splits.length - 2);
+    // rankings: predicted, frequency over the whole text, over the windows, id; share 0 keeps every token: one evaluation
+    expect(r.points.length).toBe(4 * splits.length - 3);
+    expect(r.points.filter((p) => p.order === 'predicted').every((p) => p.countSpan === undefined)).toBe(true);
     expect(evaluated.filter((e) => e.startsWith(`id/${V}/`))).toEqual([]);
     expect(r.points.filter((p) => p.order === 'frequency' && p.countSpan === 'windows').length).toBe(splits.length - 1);
     expect(r.points.filter((p) => p.order === 'id').every((p) => p.countSpan === undefined)).toBe(true);

@@ -23,7 +23,7 @@ export interface Settings {
 }
 
 export const DEFAULT_SETTINGS: Settings = {
-  calibration: { samples: 16, sampleTokens: 512, vocabOrder: 'predicted', criterion: 'common-act2', closure: true, countSpan: 'text' },
+  calibration: { samples: 16, sampleTokens: 512, vocabOrder: 'predicted', criterion: 'common-act2', closure: true },
   sliders: { vocabKeep: null, ffnKeep: null, forModel: null },
   targetFraction: 0.7,
   eval: { tokens: 4096, seq: 256 },
@@ -66,7 +66,8 @@ export function sanitizeSettings(raw: unknown): Settings {
       vocabOrder: c.vocabOrder === 'id' || c.vocabOrder === 'frequency' || c.vocabOrder === 'predicted' ? c.vocabOrder : d.calibration.vocabOrder,
       criterion: c.criterion !== undefined && CRITERIA.includes(c.criterion) ? c.criterion : d.calibration.criterion,
       closure: typeof c.closure === 'boolean' ? c.closure : d.calibration.closure,
-      countSpan: c.countSpan === 'windows' ? 'windows' : 'text',
+      // absent = the engine's default ('text'); stored settings without it stay as they were
+      ...(c.countSpan === 'windows' || c.countSpan === 'text' ? { countSpan: c.countSpan } : {}),
     },
     sliders: {
       vocabKeep: typeof s.vocabKeep === 'number' ? s.vocabKeep : null,

@@ -4,6 +4,9 @@
 // 16x16 threads, each an 8x8 register tile: rows ty*4 + {0..3} and 64 + ty*4 + {0..3}, columns
 // tx*4 + {0..3} and 64 + tx*4 + {0..3} (strided by 64 so neighbouring threads read neighbouring
 // vec4s of workgroup memory): 128x128 outputs per workgroup, 4 vec4 loads per 64 FMAs.
+// The accumulating variant (y += the result: the fused residual add) is this source with the one
+// store line below rewritten by the wrapper (a plain `y += v`): a branch in this epilogue made the
+// kernel 14x slower on an H200 (docs/bench/h200/2026-12-02), so the plain kernel stays as measured.
 // K advances BK at a time through two workgroup buffers (one barrier per step); the next step's
 // global loads are issued before this step's math and land in the other buffer after it.
 override BK: u32 = 8; // 8 or 16 (per-thread prefetch holds up to 2 vec4s per operand)
@@ -13,18 +16,13 @@ const TILE4: u32 = 32u; // vec4s per k-row of a tile
 override BK4: u32 = BK / 4u;
 override LOADS: u32 = TILE * BK4 / THREADS; // vec4s per thread per operand per step: 1 or 2
 
-struct Params { T: u32, N: u32, K4: u32, Nout: u32, colOffset: u32, hasBias: u32, accumulate: u32 }
+struct Params { T: u32, N: u32, K4: u32, Nout: u32, colOffset: u32, hasBias: u32 }
 
 @group(0) @binding(0) var<storage, read> x: array<vec4f>;
 @group(0) @binding(1) var<storage, read> w: array<W4>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
-
-// accumulate = 1: y += the result (the residual add fused into the projection that feeds it)
-fn store(i: u32, v: f32) {
-  if (params.accumulate != 0u) { y[i] = y[i] + v; } else { y[i] = v; }
-}
 
 // xs[(buf * BK + k) * TILE4 + m4] holds rows 4*m4..4*m4+3 of the x tile at depth k; ws likewise for w.
 var<workgroup> xs: array<vec4f, 2u * BK * TILE4>;
@@ -130,7 +128,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid3: v
         let v = acc[(2u * i + j) * 4u + r] + bv;
         let o = row * params.Nout + params.colOffset + colBase;
         for (var c = 0u; c < 4u; c++) {
-          if (colBase + c < params.N) { store(o + c, v[c]); }
+          if (colBase + c < params.N) { y[o + c] = v[c]; } // STORE (rewritten for accumulate)
         }
       }
     }

@@ -31,10 +31,11 @@ const USAGE = `compact-studio <command> [flags]
          to its first N UTF-8 bytes first (65536 for the cross-tokenizer comparison).
   prune  --model DIR --calib FILE (--vocab-keep N | --vocab-ratio R) (--ffn-keep N | --ffn-ratio R)
          [--vocab-order predicted|frequency|id] [--criterion common-act2|act2|magnitude|output-act2] [--no-closure]
-         [--samples N] [--sample-tokens N] [--vocab-counts text|windows] --out DIR [--overwrite] [--json]
+         [--samples N] [--sample-tokens N] [--vocab-counts text|windows] [--mode auto|exact|fast] --out DIR [--overwrite] [--json]
          defaults: predicted order (the model's next-token probabilities summed over the calibration
          windows; frequency = counts over the whole --calib text, or with --vocab-counts windows only
-         the samples x tokens the FFN scores use; id = the paper), common-act2, closure on, 16 x 512 tokens.
+         the samples x tokens the FFN scores use; id = the paper), common-act2, closure on, 16 x 512 tokens,
+         mode auto (calibration on tensor cores where the adapter has them, else exact f32).
          DIR must be new or empty (--overwrite replaces it once the new export is complete) and
          outside the model folder; the export is written beside it and renamed into place.
          Progress goes to stderr; --json adds seconds per stage, gpu_peak_bytes, peak_rss_bytes.
@@ -127,9 +128,12 @@ async function cmdPrune(argv: string[]): Promise<void> {
     'vocab-keep': { type: 'string' }, 'vocab-ratio': { type: 'string' }, 'ffn-keep': { type: 'string' }, 'ffn-ratio': { type: 'string' },
     'vocab-order': { type: 'string' }, criterion: { type: 'string' }, 'no-closure': { type: 'boolean' }, 'vocab-counts': { type: 'string' },
     samples: { type: 'string' }, 'sample-tokens': { type: 'string' }, json: { type: 'boolean' }, 'gpu-memory': { type: 'string' },
+    mode: { type: 'string' },
     ...TARGET_FLAGS,
   });
   const target = parseTarget(f);
+  const mode = (f.mode ?? 'auto') as CalibrationOptions['mode'];
+  if (mode !== 'auto' && mode !== 'exact' && mode !== 'fast') throw new UsageError(`--mode must be auto, exact or fast (got ${String(f.mode)})`);
   const order = (f['vocab-order'] ?? 'predicted') as VocabOrder; // the studio's default (BENCHMARKS.md)
   if (order !== 'id' && order !== 'frequency' && order !== 'predicted') throw new UsageError(`--vocab-order must be predicted, frequency or id (got ${order})`);
   const criterion = (f.criterion ?? 'common-act2') as Criterion;
@@ -143,6 +147,7 @@ async function cmdPrune(argv: string[]): Promise<void> {
     criterion,
     closure: !f['no-closure'],
     countSpan,
+    mode,
   };
   const out = requireString(f, 'out');
   const modelDir = requireString(f, 'model');
@@ -207,7 +212,7 @@ async function cmdPrune(argv: string[]): Promise<void> {
       params_after: summary.paramsAfter,
       reduction: 1 - summary.paramsAfter.total / summary.paramsBefore.total,
       kept_by_reason: summary.keptByReason,
-      calibration: { tokens: cal.tokens, distinct_tokens: cal.distinctTokens, tokens_per_second: Math.round(cal.tokensPerSecond), mode: cal.mode },
+      calibration: { tokens: cal.tokens, distinct_tokens: cal.distinctTokens, tokens_per_second: Math.round(cal.tokensPerSecond), mode: cal.mode, mode_note: cal.modeNote },
       placement: s.placement,
       options: opts,
       ...(chosen ? { target: chosen } : {}),
@@ -216,7 +221,7 @@ async function cmdPrune(argv: string[]): Promise<void> {
       ...runStats(progress, s),
     };
     const how = chosen ? ` (chosen: ${opts.vocabOrder} order${opts.vocabOrder === 'frequency' ? ` counted over ${opts.countSpan}` : ''}, ${opts.criterion}, closure ${opts.closure ? 'on' : 'off'})` : '';
-    print(f, result, `wrote ${staged.target}${how}: vocab ${V} -> ${summary.vocabSize}, FFN ${I} -> ${summary.intermediateSize}, params ${summary.paramsBefore.total} -> ${summary.paramsAfter.total} (-${(result.reduction * 100).toFixed(1)}%)\n${summary.notes.join('\n')}`);
+    print(f, result, `wrote ${staged.target}${how}: vocab ${V} -> ${summary.vocabSize}, FFN ${I} -> ${summary.intermediateSize}, params ${summary.paramsBefore.total} -> ${summary.paramsAfter.total} (-${(result.reduction * 100).toFixed(1)}%)\ncalibration ${cal.modeNote}\n${summary.notes.join('\n')}`);
     s.dispose();
   } finally {
     await staged.discard(); // a no-op after commit

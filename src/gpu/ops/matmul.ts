@@ -45,6 +45,13 @@ export function runsFast(gpu: Gpu, T: number, Kd: number, precision: Precision |
  *  'matvec-shared': the decode kernel's workgroup-memory variant (used where subgroups are missing). */
 export type MatmulKernel = 'auto' | 'tile64' | 'tile128' | 'matvec-shared';
 
+const TILED8_STORE = '{ y[o + c] = v[c]; } // STORE';
+/** matmul_tiled_8x8.wgsl with its store adding into y (see the comment in the kernel). */
+function tiled8AccumulateCode(): string {
+  if (!tiled8Code.includes(TILED8_STORE)) throw new Error('internal: matmul_tiled_8x8.wgsl lost its STORE line');
+  return tiled8Code.replace(TILED8_STORE, '{ y[o + c] = y[o + c] + v[c]; } // STORE');
+}
+
 /** Largest T served by the matrix-vector kernel (decode). */
 export const MATVEC_MAX_T = 8;
 const TILE_THREADS = 16; // 16x16 threads, each a 4x4 register tile: 64x64 outputs per workgroup
@@ -116,7 +123,8 @@ export function matmul(gpu: Gpu, rec: Recorder, x: Tensor, w: Tensor, out: Tenso
       rec.dispatch(p, bindings, foldGroups(gpu, Math.ceil(N / MATVEC_ROWS)), params);
     }
   } else if ((opts.kernel && opts.kernel !== 'auto' && opts.kernel !== 'matvec-shared' ? opts.kernel : chooseMatmulKernel(T, N)) === 'tile128') {
-    const p = weightPipeline(gpu, 'nn/matmul_tiled_8x8', tiled8Code, w, { BK: opts.tileK ?? BIG_TILE_K });
+    const code = opts.accumulate ? tiled8AccumulateCode() : tiled8Code;
+    const p = weightPipeline(gpu, opts.accumulate ? 'nn/matmul_tiled_8x8+acc' : 'nn/matmul_tiled_8x8', code, w, { BK: opts.tileK ?? BIG_TILE_K });
     rec.dispatch(p, bindings, [Math.ceil(N / BIG_TILE), Math.ceil(T / BIG_TILE)], params);
   } else {
     const p = weightPipeline(gpu, 'nn/matmul_tiled', tiledCode, w, { TX: TILE_THREADS, TY: TILE_THREADS });

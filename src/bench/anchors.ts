@@ -7,6 +7,8 @@ export interface AnchorCell {
   share: number | null;
   reduction: number;
   layers: number;
+  vocabKeep?: number;
+  ffnKeep?: number;
 }
 
 export interface AnchorModel {
@@ -29,7 +31,7 @@ export function parseAnchors(json: Json, source: string): AnchorModel {
     best[method] = {};
     for (const [r, c] of Object.entries(byTarget as Json)) {
       best[method][String(Number(r))] = c && typeof c.bpb === 'number'
-        ? { bpb: c.bpb, ppl: c.ppl, share: c.split ?? null, reduction: c.reduction, layers: c.layers }
+        ? { bpb: c.bpb, ppl: c.ppl, share: c.split ?? null, reduction: c.reduction, layers: c.layers, vocabKeep: c.vocab_kept, ffnKeep: c.intermediate_size }
         : null;
     }
   }

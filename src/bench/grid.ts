@@ -4,7 +4,7 @@
 // ceil(s R / rowCost) vocabulary rows, the rest as whole FFN channels (ceil), so every
 // cell removes at least R. A cell that needs more rows than are removable (V minus the
 // always-kept special + byte tokens) or all FFN channels is n/a, as in the anchors.
-import type { Criterion, VocabOrder } from '../engine/types';
+import type { CountSpan, Criterion, VocabOrder } from '../engine/types';
 
 /** The anchors' five split shares (vocabulary share of the removed parameters). */
 export const ANCHOR_SHARES = [0, 0.25, 0.5, 0.75, 1];
@@ -32,7 +32,19 @@ export interface AutoMethod {
   what: string;
   orders: VocabOrder[];
 }
-export type Method = WidthMethod | DepthMethod | AutoMethod;
+/**
+ * The honest automatic allocation (prune --target): the engine's search (engine/target.ts) over
+ * the split shares x orders x criteria, chosen on the SELECTION text (TinyStories after the
+ * evaluation span), then the chosen model evaluated once on the evaluation span.
+ */
+export interface TargetMethod {
+  kind: 'target';
+  name: string;
+  what: string;
+  criteria: Criterion[];
+  countSpans: CountSpan[];
+}
+export type Method = WidthMethod | DepthMethod | AutoMethod | TargetMethod;
 
 const width = (name: string, what: string, criterion: Criterion, order: VocabOrder, closure: boolean, shares = ANCHOR_SHARES): WidthMethod => ({
   kind: 'width', name, what, criterion, order, closure, shares,
@@ -50,7 +62,15 @@ export const METHODS: Method[] = [
   width('compact-freq-closed', 'compact-freq with merge closure on (frequency order): our default settings', 'common-act2', 'frequency', true),
   {
     kind: 'auto', name: 'auto', orders: ['id', 'frequency'],
-    what: "automatic allocation: best held-out bits/byte over 9 split shares x {id, frequency} order, common-act2, closure on (the engine's budgetSplits, rows capped at the removable ones)",
+    what: "OPTIMISTIC (chosen on the evaluation text itself): best bits/byte over 9 split shares x {id, frequency} order, common-act2, closure on, frequency counted in the calibration windows",
+  },
+  {
+    kind: 'target', name: 'target', criteria: ['common-act2'], countSpans: ['text', 'windows'],
+    what: "the engine's search with COMPACT's criterion: 9 split shares x 3 vocabulary rankings (id; frequency over the whole calibration text; over the calibration windows), common-act2, closure on; chosen on the selection text (not the evaluation text)",
+  },
+  {
+    kind: 'target', name: 'target-new', criteria: ['common-act2', 'output-act2'], countSpans: ['text', 'windows'],
+    what: 'prune --target with its defaults: target plus the output-aware FFN criterion (common-act2 x ||W_down[:, j]||^2) as a further axis: 9 shares x 3 rankings x 2 criteria, chosen on the selection text',
   },
 ];
 

@@ -2,14 +2,15 @@
 // evaluated on the held-out span under the anchors' protocol, on the engine's session.
 // Identical pruned models (same kept vocabulary and channels) are evaluated once.
 import type { EngineSession } from '../engine/session';
-import type { EvalResult, ParamBreakdown, VocabOrder } from '../engine/types';
+import type { CountSpan, EvalResult, ParamBreakdown, SweepResult, VocabOrder } from '../engine/types';
+import { bestCandidate, rankingLabel } from '../engine/target';
 import { evaluateIds } from '../eval/perplexity';
 import { weightTable, type WeightRef } from '../model/weights';
 import { calibrationWindows } from '../prune/calibration';
 import { blockInfluence, dropLayers, layerParamCounts, layersToDrop } from '../prune/depth';
 import { budgetSplits, paramBreakdown } from '../prune/params';
 import type { PruneSelection } from '../prune/pruned-model';
-import { AUTO_SHARES, splitCell, type Method, type ModelCosts, type WidthMethod } from './grid';
+import { AUTO_SHARES, splitCell, type Method, type ModelCosts, type TargetMethod, type WidthMethod } from './grid';
 
 export const PROTOCOL = { samples: 16, sampleTokens: 512, evalBytes: 65536, seq: 256 };
 
@@ -20,6 +21,8 @@ export interface QualityCell {
   status: 'ok' | 'n/a';
   reason?: string;
   order?: VocabOrder;
+  /** what frequency order counted (target methods; the reference's methods: the calibration windows) */
+  countSpan?: CountSpan;
   closure?: boolean;
   vocabKeep?: number; // V'
   ffnKeep?: number; // I'
@@ -34,6 +37,10 @@ export interface QualityCell {
   bytes?: number;
   /** the first cell that evaluated the identical model. */
   sameModelAs?: string;
+  /** target methods: the chosen candidate's criterion and its bits/byte on the selection text, and how many candidates were measured. */
+  criterion?: string;
+  select_bits_per_byte?: number;
+  candidates?: number;
 }
 
 export interface ModelQuality {
@@ -53,6 +60,11 @@ export interface QualityOptions {
   reductions: number[];
   methods: Method[];
   evalBytes?: number;
+  /** the text target methods choose on (never the evaluation span). */
+  selectText?: string;
+  /** calibration windows (default PROTOCOL's 16 x 512; fewer only for smoke tests on a CPU). */
+  samples?: number;
+  sampleTokens?: number;
   log?: (line: string) => void;
 }
 
@@ -98,7 +110,11 @@ export async function runModelQuality(s: EngineSession, name: string, calibText:
   log(`${name}: dense ${dense.bits_per_byte.toFixed(4)} bits/byte, ppl ${dense.ppl.toFixed(3)} (${dense.tokens} tokens)`);
 
   const tc = performance.now();
-  const cal = await s.calibrate(calibText, { samples: PROTOCOL.samples, sampleTokens: PROTOCOL.sampleTokens, vocabOrder: 'id', criterion: 'common-act2', closure: false });
+  // exact f32 passes (the reference's precision) whatever the adapter offers; the reference's
+  // methods count frequency in the calibration windows only (its rule), target methods choose
+  const samples = opts.samples ?? PROTOCOL.samples;
+  const sampleTokens = opts.sampleTokens ?? PROTOCOL.sampleTokens;
+  const cal = await s.calibrate(calibText, { samples, sampleTokens, vocabOrder: 'id', criterion: 'common-act2', closure: false, mode: 'exact', countSpan: 'windows' });
   const calibration = { tokens: cal.tokens, distinctTokens: cal.distinctTokens, seconds: (performance.now() - tc) / 1000 };
   const costs: ModelCosts = {
     dense: params.total,
@@ -142,7 +158,7 @@ export async function runModelQuality(s: EngineSession, name: string, calibText:
   };
 
   const widthMethod = async (m: WidthMethod) => {
-    s.setOptions({ vocabOrder: m.order, criterion: m.criterion, closure: m.closure });
+    s.setOptions({ vocabOrder: m.order, criterion: m.criterion, closure: m.closure, countSpan: 'windows' });
     for (const r of opts.reductions) {
       for (const share of m.shares) {
         const base: QualityCell = { method: m.name, r, share, status: 'n/a', order: m.order, closure: m.closure };
@@ -155,7 +171,7 @@ export async function runModelQuality(s: EngineSession, name: string, calibText:
 
   let bi: number[] | null = null;
   const depthMethod = async () => {
-    const windows = calibrationWindows(s.tokenizer.encode(calibText), PROTOCOL.samples, PROTOCOL.sampleTokens);
+    const windows = calibrationWindows(s.tokenizer.encode(calibText), samples, sampleTokens);
     bi = await blockInfluence(s.gpu, s.model, windows, s.activationBytes());
     log(`  block influence: ${bi.map((b) => b.toFixed(4)).join(' ')}`);
     const layerParams = layerParamCounts(table, s.spec.layers);
@@ -190,7 +206,7 @@ export async function runModelQuality(s: EngineSession, name: string, calibText:
 
   const autoMethod = async (orders: VocabOrder[]) => {
     for (const order of orders) {
-      s.setOptions({ vocabOrder: order, criterion: 'common-act2', closure: true });
+      s.setOptions({ vocabOrder: order, criterion: 'common-act2', closure: true, countSpan: 'windows' });
       for (const r of opts.reductions) {
         const pairs = budgetSplits(table, V, I, cal.minVocab, params.total - r * params.total, AUTO_SHARES);
         for (const p of pairs) await widthCell({ method: 'auto', r, share: p.share, status: 'n/a', order, closure: true }, p.vocabKeep, p.ffnKeep);
@@ -198,9 +214,40 @@ export async function runModelQuality(s: EngineSession, name: string, calibText:
     }
   };
 
+  // the engine's search, chosen on the selection text; then the winner once on the evaluation span
+  const searches = new Map<string, SweepResult>();
+  const targetMethod = async (m: TargetMethod) => {
+    if (!opts.selectText) throw new Error('target methods need a selection text (QualityOptions.selectText)');
+    for (const r of opts.reductions) {
+      const budget = { kind: 'params' as const, max: Math.floor(params.total * (1 - r)) };
+      let search: SweepResult | null = null;
+      for (const criterion of m.criteria) {
+        // one search per (count spans, r, criterion), shared by the target methods that ask for it
+        const key = `${m.countSpans.join('+')}/${r}/${criterion}`;
+        let found = searches.get(key);
+        if (!found) {
+          s.setOptions({ vocabOrder: 'frequency', criterion, closure: true, countSpan: 'text' });
+          found = await s.searchTarget({ budget, selectText: opts.selectText, eval: evalOpts, criteria: [criterion], countSpans: m.countSpans });
+          searches.set(key, found);
+          for (const p of found.points) log(`  ${m.name}@${r} candidate ${rankingLabel(p)} ${p.criterion} s=${p.share} V'=${p.vocabKeep} I'=${p.ffnKeep}: selection ${p.bits_per_byte.toFixed(4)}`);
+        }
+        search = search ? { ...found, points: [...search.points, ...found.points], best: bestCandidate([search.best, found.best].filter((p) => p !== null)) } : found;
+      }
+      const best = search!.best;
+      const base: QualityCell = { method: m.name, r, share: best?.share ?? null, status: 'n/a', candidates: search!.points.length };
+      if (!best) {
+        record({ ...base, reason: 'no split fits the budget' });
+        continue;
+      }
+      s.setOptions({ vocabOrder: best.order, criterion: best.criterion, closure: best.closure, countSpan: best.countSpan });
+      await widthCell({ ...base, order: best.order, countSpan: best.countSpan, closure: best.closure, criterion: best.criterion, select_bits_per_byte: best.bits_per_byte }, best.vocabKeep, best.ffnKeep);
+    }
+  };
+
   for (const m of opts.methods) {
     if (m.kind === 'width') await widthMethod(m);
     else if (m.kind === 'depth') await depthMethod();
+    else if (m.kind === 'target') await targetMethod(m);
     else await autoMethod(m.orders);
   }
   return {

@@ -15,15 +15,17 @@ import { parseAnchors, type AnchorModel } from '../bench/anchors';
 import { lineChartSvg, seriesOf } from '../bench/chart-svg';
 import { METHODS, methodsByName, parseReductions } from '../bench/grid';
 import { PROTOCOL, runModelQuality, type ModelQuality } from '../bench/quality';
-import { modelMarkdown } from '../bench/report';
+import { modelMarkdown, targetMarkdown } from '../bench/report';
 import { UsageError, optionalNumber, parseFlags } from './args';
 import { benchDataDir, benchReferenceDir, corpusFile, modelDir } from './bench-data';
 
 export const BENCH_QUALITY_USAGE = `  bench-quality [--models NAME|DIR,...] [--reductions 10,20,30,40,50] [--methods compact,...]
-         [--data DIR] [--reference DIR] [--out-json FILE] [--out-md FILE] [--charts DIR] [--eval-bytes N]
+         [--data DIR] [--reference DIR] [--out-json FILE] [--out-md FILE] [--charts DIR] [--eval-bytes N] [--select-bytes N]
+         [--samples 16] [--sample-tokens 512]
          pruning quality vs baselines and the PyTorch reference (BENCHMARKS.md); --data DIR holds
          models/<name>/ and corpora/ (default ../shared when it exists), --reference DIR the
-         reference's quality-<model>.json (default bench/reference)`;
+         reference's quality-<model>.json (default bench/reference). The target methods choose on
+         the --select-bytes (65536) of tinystories-heldout.txt after the evaluation span`;
 
 async function readOrExplain(path: string, what: string): Promise<string> {
   try {
@@ -45,7 +47,7 @@ function svgToPng(svg: string, png: string): string | null {
 export async function runBenchQuality(argv: string[]): Promise<void> {
   const f = parseFlags(argv, {
     models: { type: 'string' }, reductions: { type: 'string' }, methods: { type: 'string' }, data: { type: 'string' }, shared: { type: 'string' }, reference: { type: 'string' },
-    'out-json': { type: 'string' }, 'out-md': { type: 'string' }, charts: { type: 'string' }, 'eval-bytes': { type: 'string' },
+    'out-json': { type: 'string' }, 'out-md': { type: 'string' }, charts: { type: 'string' }, 'eval-bytes': { type: 'string' }, 'select-bytes': { type: 'string' }, samples: { type: 'string' }, 'sample-tokens': { type: 'string' },
   });
   const data = benchDataDir(f);
   const reference = benchReferenceDir(f);
@@ -69,7 +71,13 @@ export async function runBenchQuality(argv: string[]): Promise<void> {
   const charts = typeof f.charts === 'string' ? f.charts : 'docs/bench';
 
   const calibText = await readOrExplain(corpusFile(data, 'wikitext2-test.raw'), 'the calibration text');
-  const heldOut = utf8Prefix(await readOrExplain(corpusFile(data, 'tinystories-heldout.txt'), 'the held-out text'), evalBytes);
+  const stories = await readOrExplain(corpusFile(data, 'tinystories-heldout.txt'), 'the held-out text');
+  const heldOut = utf8Prefix(stories, evalBytes);
+  // the target methods' selection text: TinyStories after the evaluation span (never the span itself)
+  const selectBytes = optionalNumber(f, 'select-bytes', 65536, (n) => Number.isInteger(n) && n >= 1000, 'a whole number of bytes >= 1000');
+  const selectText = utf8Prefix(stories.slice(heldOut.length), selectBytes);
+  const samples = optionalNumber(f, 'samples', PROTOCOL.samples, (n) => Number.isInteger(n) && n >= 1, 'a whole number >= 1');
+  const sampleTokens = optionalNumber(f, 'sample-tokens', PROTOCOL.sampleTokens, (n) => Number.isInteger(n) && n >= 2, 'a whole number >= 2');
   for (const d of dirs) if (!existsSync(join(d, 'config.json'))) throw new UsageError(`no model folder at ${d} (config.json missing): check --models / --data`);
 
   const gpu = await nodeGpu();
@@ -86,7 +94,7 @@ export async function runBenchQuality(argv: string[]): Promise<void> {
     const name = basename(dir);
     let q: ModelQuality;
     try {
-      q = await runModelQuality(s, name, calibText, heldOut, { reductions, methods, evalBytes, log: (l) => console.error(l) });
+      q = await runModelQuality(s, name, calibText, heldOut, { reductions, methods, evalBytes, selectText, samples, sampleTokens, log: (l) => console.error(l) });
     } finally {
       s.dispose();
     }
@@ -95,7 +103,7 @@ export async function runBenchQuality(argv: string[]): Promise<void> {
     let anchors: AnchorModel | null = null;
     if (existsSync(anchorPath)) anchors = parseAnchors(JSON.parse(await readFile(anchorPath, 'utf8')), anchorPath);
     else console.error(`no PyTorch reference for ${name} (${anchorPath}): the report shows our numbers only`);
-    markdown.push(modelMarkdown(q, anchors));
+    markdown.push(modelMarkdown(q, anchors), targetMarkdown(q, anchors));
     const svgPath = join(charts, `quality-${name}.svg`);
     await writeFile(svgPath, lineChartSvg(`${name}: bits per byte vs parameters removed (best split per method)`, seriesOf(q), q.dense.bits_per_byte));
     const tool = svgToPng(svgPath, svgPath.replace(/\.svg$/, '.png'));
@@ -103,7 +111,7 @@ export async function runBenchQuality(argv: string[]): Promise<void> {
     // written after every model, so a long run keeps what it finished
     const machine = { device: deviceInfo, cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version };
     await mkdir(dirname(outJson), { recursive: true });
-    await writeFile(outJson, JSON.stringify({ protocol: { ...PROTOCOL, evalBytes }, reductions, methods, machine, models: results }, null, 1));
+    await writeFile(outJson, JSON.stringify({ protocol: { ...PROTOCOL, samples, sampleTokens, evalBytes, selectBytes, selection: 'tinystories-heldout.txt after the evaluation span' }, reductions, methods, machine, models: results }, null, 1));
     await mkdir(dirname(outMd), { recursive: true });
     await writeFile(outMd, `<!-- written by: compact-studio bench-quality ${argv.join(' ')} -->\nMachine: ${machine.device}, Node ${machine.node}.\n\n${markdown.join('\n')}`);
   }

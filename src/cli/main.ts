@@ -8,7 +8,9 @@ import type { ModelFiles } from '../io/source';
 import { unexpectedTensors } from '../model/weights';
 import { openSession, type EngineSession } from '../engine/session';
 import { utf8Prefix } from '../eval/windows';
-import type { CalibrationOptions, Criterion, VocabOrder } from '../engine/types';
+import { CalibrationTextError } from '../prune/calibration';
+import { CRITERIA } from '../engine/criteria';
+import type { CalibrationOptions, CountSpan, Criterion, VocabOrder } from '../engine/types';
 import { UsageError, optionalNumber, parseFlags, requireString, type Flags } from './args';
 import { runBench } from './bench';
 import { BENCH_QUALITY_USAGE, runBenchQuality } from './bench-quality';
@@ -18,6 +20,7 @@ import { ProgressLine } from './progress-line';
 import { MAKE_MODEL_USAGE, runMakeModel } from './make-model';
 import { gpuMemoryFlag } from './gpu-budget';
 import { runSelftest } from './selftest';
+import { TARGET_FLAGS, TARGET_USAGE, candidateJson, candidateLines, parseTarget, selectSeq, selectionText, targetBudget, targetCountSpans, targetCriteria, targetOrders } from './prune-target';
 import { runBenchFast } from './bench-fast';
 
 const USAGE = `compact-studio <command> [flags]
@@ -27,13 +30,16 @@ const USAGE = `compact-studio <command> [flags]
          (first N tokens, windows of S, no BOS unless --bos). --bytes cuts the text
          to its first N UTF-8 bytes first (65536 for the cross-tokenizer comparison).
   prune  --model DIR --calib FILE (--vocab-keep N | --vocab-ratio R) (--ffn-keep N | --ffn-ratio R)
-         [--vocab-order frequency|id] [--criterion common-act2|act2|magnitude] [--no-closure]
-         [--samples N] [--sample-tokens N] [--mode auto|exact|fast] --out DIR [--overwrite] [--json]
-         defaults: frequency order (id = the paper), common-act2, merge closure on, 16 x 512 tokens,
+         [--vocab-order predicted|frequency|id] [--criterion common-act2|act2|magnitude|output-act2] [--no-closure]
+         [--samples N] [--sample-tokens N] [--vocab-counts text|windows] [--mode auto|exact|fast] --out DIR [--overwrite] [--json]
+         defaults: predicted order (the model's next-token probabilities summed over the calibration
+         windows; frequency = counts over the whole --calib text, or with --vocab-counts windows only
+         the samples x tokens the FFN scores use; id = the paper), common-act2, closure on, 16 x 512 tokens,
          mode auto (calibration on tensor cores where the adapter has them, else exact f32).
          DIR must be new or empty (--overwrite replaces it once the new export is complete) and
          outside the model folder; the export is written beside it and renamed into place.
          Progress goes to stderr; --json adds seconds per stage, gpu_peak_bytes, peak_rss_bytes.
+${TARGET_USAGE}
   bench  [--models NAME|DIR,...] [--data DIR] [--json FILE]   speed on this machine;
          --data DIR holds models/<name>/ and corpora/ (default ../shared when it exists)
   bench-gpu --model DIR [--samples 16 --seq 512 --reps 5 --warmup 2] [--scaling] [--precision exact|fast|both] [--decode]
@@ -120,27 +126,35 @@ async function cmdPrune(argv: string[]): Promise<void> {
   const f = parseFlags(argv, {
     model: { type: 'string' }, calib: { type: 'string' }, out: { type: 'string' }, overwrite: { type: 'boolean' },
     'vocab-keep': { type: 'string' }, 'vocab-ratio': { type: 'string' }, 'ffn-keep': { type: 'string' }, 'ffn-ratio': { type: 'string' },
-    'vocab-order': { type: 'string' }, criterion: { type: 'string' }, 'no-closure': { type: 'boolean' },
+    'vocab-order': { type: 'string' }, criterion: { type: 'string' }, 'no-closure': { type: 'boolean' }, 'vocab-counts': { type: 'string' },
     samples: { type: 'string' }, 'sample-tokens': { type: 'string' }, json: { type: 'boolean' }, 'gpu-memory': { type: 'string' },
     mode: { type: 'string' },
+    ...TARGET_FLAGS,
   });
+  const target = parseTarget(f);
   const mode = (f.mode ?? 'auto') as CalibrationOptions['mode'];
   if (mode !== 'auto' && mode !== 'exact' && mode !== 'fast') throw new UsageError(`--mode must be auto, exact or fast (got ${String(f.mode)})`);
-  const order = (f['vocab-order'] ?? 'frequency') as VocabOrder; // the studio's default (BENCHMARKS.md)
-  if (order !== 'id' && order !== 'frequency') throw new UsageError(`--vocab-order must be id or frequency (got ${order})`);
+  const order = (f['vocab-order'] ?? 'predicted') as VocabOrder; // the studio's default (BENCHMARKS.md)
+  if (order !== 'id' && order !== 'frequency' && order !== 'predicted') throw new UsageError(`--vocab-order must be predicted, frequency or id (got ${order})`);
   const criterion = (f.criterion ?? 'common-act2') as Criterion;
-  if (!['common-act2', 'act2', 'magnitude'].includes(criterion)) throw new UsageError(`--criterion must be common-act2, act2 or magnitude (got ${criterion})`);
+  if (!CRITERIA.includes(criterion)) throw new UsageError(`--criterion must be ${CRITERIA.join(', ')} (got ${criterion})`);
+  const countSpan = (f['vocab-counts'] ?? 'text') as CountSpan;
+  if (countSpan !== 'text' && countSpan !== 'windows') throw new UsageError(`--vocab-counts must be text or windows (got ${countSpan})`);
   const opts: CalibrationOptions = {
     samples: optionalNumber(f, 'samples', 16, (n) => Number.isInteger(n) && n >= 1, 'a whole number >= 1'),
     sampleTokens: optionalNumber(f, 'sample-tokens', 512, (n) => Number.isInteger(n) && n >= 2, 'a whole number >= 2'),
     vocabOrder: order,
     criterion,
     closure: !f['no-closure'],
+    countSpan,
     mode,
   };
   const out = requireString(f, 'out');
   const modelDir = requireString(f, 'model');
-  const calibText = await readText(requireString(f, 'calib'));
+  let calibText = await readText(requireString(f, 'calib'));
+  // with a target, the selection text is set aside first (by default the tail of --calib)
+  const sel = target ? await selectionText(f, calibText) : null;
+  if (sel) calibText = sel.calibration;
   const budget = gpuMemoryFlag(f['gpu-memory']);
   const files = await modelFolder(modelDir);
   // The destination is checked (and its temporary sibling made) before anything is loaded.
@@ -150,15 +164,45 @@ async function cmdPrune(argv: string[]): Promise<void> {
     const progress = (line = new ProgressLine(process.stderr));
     const s = await session(files, Boolean(f.json), progress, budget);
     const { vocabSize: V, intermediate: I } = s.spec;
-    const vocabKeep = ratioOrCount(f, 'vocab-keep', 'vocab-ratio', V);
-    const ffnKeep = ratioOrCount(f, 'ffn-keep', 'ffn-ratio', I);
-    s.planSummary({ vocabKeep, ffnKeep }); // V' >= the always-kept set, I' in range: fail before calibrating
-    progress.stage('calibrate');
-    const cal = await s.calibrate(calibText, opts, (p) => progress.update(p));
+    let req: { vocabKeep: number; ffnKeep: number };
+    let chosen: Record<string, unknown> | undefined;
+    let cal: Awaited<ReturnType<EngineSession['calibrate']>>;
+    if (target && sel) {
+      // the selection text only ranks the candidates; counts and FFN scores come from this calibration
+      progress.stage('calibrate');
+      try {
+        cal = await s.calibrate(calibText, opts, (p) => progress.update(p));
+      } catch (e) {
+        if (e instanceof CalibrationTextError && !f['select-text']) throw new CalibrationTextError(`${e.message} (the last ${new TextEncoder().encode(sel.text).length} bytes were set aside as the selection text: give --select-text FILE to calibrate on all of --calib)`);
+        throw e;
+      }
+      const tb = targetBudget(target, s.summary().params.total);
+      if (!f.json) console.error(`target: ${tb.kind === 'params' ? `at most ${tb.max} parameters` : `at most ${tb.max} bytes of weights`}; selection text: ${sel.source}`);
+      progress.stage('search');
+      const r = await s.searchTarget(
+        { budget: tb, selectText: sel.text, eval: { tokens: Infinity, seq: selectSeq(f) }, orders: targetOrders(f), countSpans: targetCountSpans(f), criteria: targetCriteria(f) },
+        (p) => progress.update(p),
+      );
+      console.error(candidateLines(r).join('\n'));
+      const best = r.best;
+      if (!best) throw new UsageError(`no (vocabulary, FFN) split fits ${tb.kind === 'params' ? `${tb.max} parameters` : `${tb.max} bytes`}: ask for a smaller reduction`);
+      s.setOptions({ vocabOrder: best.order, countSpan: best.countSpan ?? opts.countSpan, criterion: best.criterion, closure: best.closure });
+      Object.assign(opts, { vocabOrder: best.order, countSpan: best.countSpan ?? opts.countSpan, criterion: best.criterion });
+      req = { vocabKeep: best.vocabKeep, ffnKeep: best.ffnKeep };
+      chosen = {
+        budget: tb, selection: { source: sel.source, bytes: new TextEncoder().encode(sel.text).length, mode: r.mode },
+        chosen: candidateJson(best), candidates: r.points.map(candidateJson),
+      };
+    } else {
+      req = { vocabKeep: ratioOrCount(f, 'vocab-keep', 'vocab-ratio', V), ffnKeep: ratioOrCount(f, 'ffn-keep', 'ffn-ratio', I) };
+      s.planSummary(req); // V' >= the always-kept set, I' in range: fail before calibrating
+      progress.stage('calibrate');
+      cal = await s.calibrate(calibText, opts, (p) => progress.update(p));
+    }
     progress.stage('select');
-    await s.selection({ vocabKeep, ffnKeep }); // cached: the export reuses it
+    await s.selection(req); // cached: the export reuses it
     progress.stage('export');
-    const summary = await s.exportPruned({ vocabKeep, ffnKeep }, staged.folder, (p) => progress.update(p));
+    const summary = await s.exportPruned(req, staged.folder, (p) => progress.update(p));
     await staged.commit();
     const result = {
       out: staged.target,
@@ -171,11 +215,13 @@ async function cmdPrune(argv: string[]): Promise<void> {
       calibration: { tokens: cal.tokens, distinct_tokens: cal.distinctTokens, tokens_per_second: Math.round(cal.tokensPerSecond), mode: cal.mode, mode_note: cal.modeNote },
       placement: s.placement,
       options: opts,
+      ...(chosen ? { target: chosen } : {}),
       files: summary.files,
       notes: summary.notes,
       ...runStats(progress, s),
     };
-    print(f, result, `wrote ${staged.target}: vocab ${V} -> ${summary.vocabSize}, FFN ${I} -> ${summary.intermediateSize}, params ${summary.paramsBefore.total} -> ${summary.paramsAfter.total} (-${(result.reduction * 100).toFixed(1)}%)\ncalibration ${cal.modeNote}\n${summary.notes.join('\n')}`);
+    const how = chosen ? ` (chosen: ${opts.vocabOrder} order${opts.vocabOrder === 'frequency' ? ` counted over ${opts.countSpan}` : ''}, ${opts.criterion}, closure ${opts.closure ? 'on' : 'off'})` : '';
+    print(f, result, `wrote ${staged.target}${how}: vocab ${V} -> ${summary.vocabSize}, FFN ${I} -> ${summary.intermediateSize}, params ${summary.paramsBefore.total} -> ${summary.paramsAfter.total} (-${(result.reduction * 100).toFixed(1)}%)\ncalibration ${cal.modeNote}\n${summary.notes.join('\n')}`);
     s.dispose();
   } finally {
     await staged.discard(); // a no-op after commit

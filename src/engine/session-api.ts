@@ -2,15 +2,16 @@
 import type { ModelFiles, OutputFolder } from '../io/source';
 import type {
   CalibrationOptions, CalibrationSummary, EvalOptions, EvalResult, ExportSummary, LatencyResult,
-  GpuMemory, ModelSummary, PlanSummary, ProgressFn, PruneRequest, SweepResult,
+  GpuMemory, ModelSummary, PlanSummary, ProgressFn, PruneRequest, SelectionOptions, SweepResult,
 } from './types';
+import type { TargetSearch } from './target';
 
 export interface EngineSessionApi {
   summary(): ModelSummary;
   /** Runs calibration (token counts + FFN scores for every criterion) on the GPU. */
   calibrate(text: string, opts: CalibrationOptions, onProgress?: ProgressFn): Promise<CalibrationSummary>;
   /** Switches vocabulary order, FFN criterion and merge closure after calibrate(), without a new pass. */
-  setOptions(opts: Pick<CalibrationOptions, 'vocabOrder' | 'criterion' | 'closure'>): void;
+  setOptions(opts: SelectionOptions): void;
   /** Pure and fast: parameter counts for a (V', I') choice; needs calibrate() for vocab reasons. */
   planSummary(req: PruneRequest): PlanSummary;
   /** null = the original model. Held-out text only. */
@@ -19,8 +20,10 @@ export interface EngineSessionApi {
   latency(req: PruneRequest | null, onProgress?: ProgressFn): Promise<LatencyResult>;
   /** Greedy continuation; progress events carry the text so far (phase 'generate', `text`). */
   generate(req: PruneRequest | null, prompt: string, maxNewTokens: number, onProgress?: ProgressFn): Promise<string>;
-  /** (V', I') pairs with total params <= targetParams, each evaluated on heldOut. */
+  /** The automatic allocation for a parameter budget: (V', I') splits x vocabulary orders, ranked on heldOut (engine/target.ts). */
   sweep(targetParams: number, heldOut: string, opts: EvalOptions, onProgress?: ProgressFn): Promise<SweepResult>;
+  /** The same automatic allocation for any budget (parameters or weight bytes), orders and shares (engine/target.ts). */
+  searchTarget(search: TargetSearch, onProgress?: ProgressFn): Promise<SweepResult>;
   /** GPU memory the engine holds now (model, preview, caches) and its peak since the last call. */
   memory(): GpuMemory;
   exportPruned(req: PruneRequest, out: OutputFolder, onProgress?: ProgressFn): Promise<ExportSummary>;

@@ -18,25 +18,27 @@ import { TextTokenizer } from '../tokenizer/text-tokenizer';
 import { selectVocabulary, type VocabSelection } from '../prune/vocab-select';
 import { activationScores, calibrationWindows, tokenCounts, type CalibrationWindows } from '../prune/calibration';
 import { FfnScorer } from '../prune/ffn-scores';
+import { predictedMass } from '../prune/token-probs';
 import { PruneSettingsError, selectFfnChannels } from '../prune/ffn-select';
 import type { PruneSelection } from '../prune/pruned-model';
 import { exportPrunedFolder } from '../prune/export';
-import { budgetSplits, paramBreakdown, weightBytes } from '../prune/params';
+import { paramBreakdown, splitsUnder, weightBytes } from '../prune/params';
 import { evaluateIds } from '../eval/perplexity';
 import { greedyDecode, measureLatency } from '../eval/decode';
 import { PreviewCache } from './preview';
+import { searchTarget, type TargetHost, type TargetSearch } from './target';
 import { checkFastMatmul } from '../gpu/fast-check';
 import type { EngineSessionApi, OpenOptions } from './session-api';
 import { inspectFolder } from './inspect-folder';
 import type {
   CalibrationOptions, CalibrationSummary, ComputeMode, EvalOptions, EvalResult, ExportSummary, GpuMemory, LatencyResult,
-  ModelSummary, Placement, PlanSummary, ProgressFn, PruneRequest, SweepPoint, SweepResult,
+  CountSpan, ModelSummary, Placement, PlanSummary, ProgressFn, PruneRequest, SelectionOptions, SweepResult,
 } from './types';
 
 type Json = Record<string, unknown>;
 
 /** Vocabulary settings before any calibration (planSummary only checks V' then). */
-const UNCALIBRATED_VOCAB: Pick<CalibrationOptions, 'vocabOrder' | 'closure'> = { vocabOrder: 'id', closure: true };
+const UNCALIBRATED_VOCAB: Pick<CalibrationOptions, 'vocabOrder' | 'closure' | 'countSpan'> = { vocabOrder: 'id', closure: true };
 /** Resident passes gain nothing from activations beyond this. */
 const MAX_ACTIVATIONS = 2 ** 31;
 
@@ -45,7 +47,10 @@ interface Calibration {
   /** the precision the calibration passes ran in (and the sweep's evaluations run in) */
   mode: ComputeMode;
   windows: CalibrationWindows;
-  counts: Uint32Array;
+  /** token counts the frequency order ranks by, per span: the whole text and the calibration windows */
+  counts: Record<CountSpan, Uint32Array>;
+  /** the predicted order's scores: next-token probability summed over the calibration positions */
+  mass: Float64Array;
   scorer: FfnScorer;
 }
 
@@ -136,18 +141,20 @@ export class EngineSession implements EngineSessionApi {
     onProgress?.({ phase: 'tokenize', done: 0, total: 1, unit: 'steps' });
     const ids = this.tokenizer.encode(text);
     const windows = calibrationWindows(ids, opts.samples, opts.sampleTokens);
-    const counts = tokenCounts(windows.ids, this.spec.vocabSize);
+    const windowCounts = tokenCounts(windows.ids, this.spec.vocabSize);
+    const counts = { text: tokenCounts(ids, this.spec.vocabSize), windows: windowCounts };
     const activationBytes = this.activationBytes();
     const { mode, modeNote } = this.computeMode(opts.mode);
     const model: LoadedModel = { ...this.model, precision: mode };
     const { act2 } = await activationScores(this.gpu, model, windows, null, { activationBytes, onProgress });
-    const scorer = new FfnScorer({ gpu: this.gpu, model, ckpt: this.ckpt, table: this.table, windows, counts, act2, activationBytes });
-    this.calibration = { opts, mode, windows, counts, scorer };
+    const mass = await predictedMass(this.gpu, model, windows, { activationBytes, onProgress });
+    const scorer = new FfnScorer({ gpu: this.gpu, model, ckpt: this.ckpt, table: this.table, windows, counts: windowCounts, act2, activationBytes });
+    this.calibration = { opts, mode, windows, counts, mass, scorer };
     this.vocabCache.clear(); // frequency order depends on the new counts
     this.preview.drop();
     const ms = performance.now() - t0;
     let distinct = 0;
-    for (const c of counts) if (c) distinct++;
+    for (const c of windowCounts) if (c) distinct++;
     return {
       tokens: windows.ids.length,
       distinctTokens: distinct,
@@ -169,12 +176,13 @@ export class EngineSession implements EngineSessionApi {
   }
 
   /**
-   * Switches vocabulary order, FFN criterion and merge closure after calibrate() without a
-   * new pass: counts and act2 are kept, common-act2 scores stay cached per kept-token set.
+   * Switches vocabulary order (and what frequency counts), FFN criterion and merge closure after
+   * calibrate() without a new pass: counts and act2 are kept, common-act2 scores stay cached per
+   * kept-token set.
    */
-  setOptions(opts: Pick<CalibrationOptions, 'vocabOrder' | 'criterion' | 'closure'>): void {
+  setOptions(opts: SelectionOptions): void {
     const cal = this.requireCalibration();
-    cal.opts = { ...cal.opts, vocabOrder: opts.vocabOrder, criterion: opts.criterion, closure: opts.closure };
+    cal.opts = { ...cal.opts, vocabOrder: opts.vocabOrder, criterion: opts.criterion, closure: opts.closure, countSpan: opts.countSpan ?? 'text' };
   }
 
   private requireCalibration(): Calibration {
@@ -188,7 +196,8 @@ export class EngineSession implements EngineSessionApi {
 
   private vocabulary(keep: number): VocabSelection {
     const opts = this.calibration?.opts ?? UNCALIBRATED_VOCAB;
-    const key = `${opts.vocabOrder}/${opts.closure}/${keep}`;
+    const span = opts.countSpan ?? 'text';
+    const key = `${opts.vocabOrder}/${opts.vocabOrder === 'frequency' ? span : ''}/${opts.closure}/${keep}`;
     let sel = this.vocabCache.get(key);
     if (!sel) {
       if (this.vocabCache.size >= 64) this.vocabCache.clear();
@@ -198,7 +207,7 @@ export class EngineSession implements EngineSessionApi {
         generationConfig: this.jsons.generationConfig,
         config: this.jsons.config,
         order: opts.vocabOrder,
-        counts: this.calibration?.counts,
+        counts: opts.vocabOrder === 'predicted' ? this.calibration?.mass : this.calibration?.counts[span],
         keep,
         closure: opts.closure,
       });
@@ -245,7 +254,7 @@ export class EngineSession implements EngineSessionApi {
   private async modelFor(req: PruneRequest | null): Promise<{ model: LoadedModel; tokenizer: TextTokenizer; keptVocab: Uint32Array | null }> {
     if (req === null) return { model: this.model, tokenizer: this.tokenizer, keptVocab: null };
     const o = this.calibration?.opts;
-    const key = `${o?.vocabOrder}/${o?.criterion}/${o?.closure}/${req.vocabKeep}/${req.ffnKeep}`;
+    const key = `${o?.vocabOrder}/${o?.countSpan ?? 'text'}/${o?.criterion}/${o?.closure}/${req.vocabKeep}/${req.ffnKeep}`;
     const p = await this.preview.get(key, async () => (await this.selection(req)).sel);
     return { model: p.pruned.model, tokenizer: p.tokenizer, keptVocab: p.keptVocab };
   }
@@ -313,22 +322,35 @@ export class EngineSession implements EngineSessionApi {
     return continuation(ids);
   }
 
+  /** The studio's "Find best split": the automatic allocation (engine/target.ts) for a parameter budget, ranked on `heldOut`. */
   async sweep(targetParams: number, heldOut: string, opts: EvalOptions, onProgress?: ProgressFn): Promise<SweepResult> {
-    const { mode } = this.requireCalibration(); // FFN scores come from it; its precision runs the sweep
-    const minVocab = this.vocabulary(this.spec.vocabSize).alwaysKept;
-    const pairs = budgetSplits(this.table, this.spec.vocabSize, this.spec.intermediate, minVocab, targetParams);
-    const points: SweepPoint[] = [];
-    for (let i = 0; i < pairs.length; i++) {
-      const p = pairs[i];
-      const step = { phase: 'sweep', done: i, total: pairs.length, unit: 'steps', message: `V'=${p.vocabKeep} I'=${p.ffnKeep}` } as const;
-      onProgress?.(step);
-      // Each eval batch repeats this step's report: the caller can stop (throw) between batches.
-      const r = await this.evaluate({ vocabKeep: p.vocabKeep, ffnKeep: p.ffnKeep }, heldOut, opts, onProgress && (() => onProgress(step)), mode);
-      const plan = this.planSummary(p);
-      points.push({ vocabKeep: plan.vocabKeep, ffnKeep: p.ffnKeep, params: plan.params.total, bits_per_byte: r.bits_per_byte, ppl: r.ppl });
-    }
-    onProgress?.({ phase: 'sweep', done: pairs.length, total: pairs.length, unit: 'steps' });
-    return { points, mode };
+    return this.searchTarget({ budget: { kind: 'params', max: targetParams }, selectText: heldOut, eval: opts }, onProgress);
+  }
+
+  /** The automatic allocation for any budget (the CLI's prune --target); needs calibrate(). */
+  async searchTarget(search: TargetSearch, onProgress?: ProgressFn): Promise<SweepResult> {
+    this.requireCalibration(); // FFN scores come from it; its precision runs the search
+    return searchTarget(this.targetHost(), search, onProgress);
+  }
+
+  private targetHost(): TargetHost {
+    const { vocabSize: V, intermediate: I } = this.spec;
+    return {
+      vocabSize: V,
+      selectionOptions: () => {
+        const o = this.requireCalibration().opts;
+        return { vocabOrder: o.vocabOrder, criterion: o.criterion, closure: o.closure, countSpan: o.countSpan ?? 'text' };
+      },
+      setOptions: (o) => this.setOptions(o),
+      splits: (budget, shares) => {
+        const minVocab = this.vocabulary(V).alwaysKept;
+        const cost = budget.kind === 'params' ? (v: number, i: number) => paramBreakdown(this.table, v, i).total : (v: number, i: number) => this.weightBytes(v, i);
+        return splitsUnder(cost, V, I, minVocab, budget.max, shares);
+      },
+      planSummary: (req) => this.planSummary(req),
+      evaluate: (req, text, opts, progress, precision) => this.evaluate(req, text, opts, progress, precision),
+      calibrationMode: () => this.requireCalibration().mode,
+    };
   }
 
   async exportPruned(req: PruneRequest, out: OutputFolder, onProgress?: ProgressFn): Promise<ExportSummary> {

@@ -60,7 +60,8 @@ export interface GpuMemory {
   peakBytes: number;
 }
 
-export type VocabOrder = 'id' | 'frequency';
+export type VocabOrder = 'id' | 'frequency' | 'predicted';
+export type CountSpan = 'text' | 'windows';
 export type { Criterion } from '../prune/ffn-scores';
 import type { Criterion } from '../prune/ffn-scores';
 
@@ -70,9 +71,17 @@ export interface CalibrationOptions {
   vocabOrder: VocabOrder;
   criterion: Criterion;
   closure: boolean; // merge closure, default true
+  /**
+   * Which tokens the frequency order counts: 'text' (default) the whole calibration text,
+   * 'windows' only the samples x sampleTokens the FFN statistics use (the PyTorch reference's rule).
+   */
+  countSpan?: CountSpan;
   /** compute mode for the calibration passes and the sweep; 'auto' (default): fast where offered. */
   mode?: ComputeMode | 'auto';
 }
+
+/** What a calibrated session switches without a new pass (setOptions). countSpan undefined = 'text'. */
+export type SelectionOptions = Pick<CalibrationOptions, 'vocabOrder' | 'criterion' | 'closure' | 'countSpan'>;
 
 export interface CalibrationSummary {
   tokens: number;
@@ -115,14 +124,26 @@ export interface LatencyResult {
   note: string;
 }
 
+/** One candidate of the automatic allocation (engine/target.ts), measured on the selection text. */
 export interface SweepPoint extends PruneRequest {
   params: number;
+  /** exported weight bytes (stored dtypes). */
+  fileBytes: number;
+  /** vocabulary share of the removal asked for. */
+  share: number;
+  order: VocabOrder;
+  /** what frequency order counted ('text' or 'windows'); absent for id order, which counts nothing. */
+  countSpan?: CountSpan;
+  criterion: Criterion;
+  closure: boolean;
   bits_per_byte: number;
   ppl: number;
 }
 
 export interface SweepResult {
   points: SweepPoint[];
+  /** the lowest bits/byte within the budget (ties: fewer params); null when no candidate fits. */
+  best: SweepPoint | null;
   /** the compute mode the sweep's evaluations ran in. */
   mode: ComputeMode;
 }

@@ -1,16 +1,18 @@
 // FFN channel scores for each criterion, from one calibration: act2 (all positions) comes with
 // the calibration pass; common-act2 depends on which calibration tokens the pruned vocabulary
 // keeps, so it is computed once per distinct kept set (a pass, cached) - equal to act2 when
-// every calibration token is kept; magnitude comes from the weights alone (computed once).
+// every calibration token is kept; magnitude comes from the weights alone (computed once);
+// output-act2 is common-act2 times ||W_down[:, j]||^2 (the channel's share of the layer output).
 import type { Gpu } from '../gpu/context';
 import type { Checkpoint } from '../io/checkpoint';
 import { decodeToF32 } from '../io/dtype-decode';
 import type { LoadedModel } from '../model/forward';
 import type { WeightRef } from '../model/weights';
 import { activationScores, type CalibrationWindows } from './calibration';
-import { magnitudeScores } from './ffn-select';
+import { downColumnNorms2, magnitudeScores, outputScores } from './ffn-select';
 
-export type Criterion = 'common-act2' | 'act2' | 'magnitude';
+import type { Criterion } from './criteria';
+export { CRITERIA, type Criterion } from './criteria';
 
 export interface ScorerInputs {
   gpu: Gpu;
@@ -28,6 +30,7 @@ export interface ScorerInputs {
 export class FfnScorer {
   private readonly common = new Map<string, Float64Array[]>();
   private magnitude: Float64Array[] | null = null;
+  private downNorms: Float64Array[] | null = null;
 
   constructor(private readonly inp: ScorerInputs) {}
 
@@ -36,9 +39,13 @@ export class FfnScorer {
       case 'act2':
         return this.inp.act2;
       case 'magnitude':
-        return (this.magnitude ??= await this.computeMagnitude());
+        return (this.magnitude ??= await this.perLayer(magnitudeScores));
       case 'common-act2':
         return this.commonAct2(keptVocab);
+      case 'output-act2': {
+        const norms = (this.downNorms ??= await this.perLayer((_g, _u, d, I, D) => downColumnNorms2(d, I, D)));
+        return (await this.commonAct2(keptVocab)).map((a, l) => outputScores(a, norms[l]));
+      }
     }
   }
 
@@ -67,7 +74,8 @@ export class FfnScorer {
     return scores;
   }
 
-  private async computeMagnitude(): Promise<Float64Array[]> {
+  /** f(gate, up, down, I, D) per layer over the stored weights (read from the files, once). */
+  private async perLayer(f: (gate: Float32Array, up: Float32Array, down: Float32Array, I: number, D: number) => Float64Array): Promise<Float64Array[]> {
     const { model, ckpt, table } = this.inp;
     const { hidden: D, intermediate: I } = model.spec;
     const out: Float64Array[] = [];
@@ -76,7 +84,7 @@ export class FfnScorer {
         const ref = table.find((r) => r.layer === l && r.role === role)!;
         return decodeToF32(await ckpt.readTensorBytes(ref.name), ckpt.entries.get(ref.name)!.dtype);
       };
-      out.push(magnitudeScores(await load('gate'), await load('up'), await load('down'), I, D));
+      out.push(f(await load('gate'), await load('up'), await load('down'), I, D));
     }
     return out;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { magnitudeScores, topChannels } from './ffn-select';
+import { downColumnNorms2, magnitudeScores, outputScores, topChannels } from './ffn-select';
 
 describe('FFN channel selection', () => {
   it('keeps the largest scores in channel order, ties by index', () => {
@@ -15,5 +15,15 @@ describe('FFN channel selection', () => {
     const s = magnitudeScores(new Float32Array([3, 4, 0, 1]), new Float32Array([0, 0, 0, 2]), new Float32Array([1, 0, 0, 2]), 2, 2);
     expect(s[0]).toBeCloseTo(1 * (5 + 0), 10);
     expect(s[1]).toBeCloseTo(2 * (1 + 2), 10);
+  });
+  it('computes the output-aware score: common-act2 times the squared down column norm', () => {
+    // down [D=2, I=3] = [[1, 0, 2], [3, 1, 0]]: column norms^2 10, 1, 4
+    const norms = downColumnNorms2(new Float32Array([1, 0, 2, 3, 1, 0]), 3, 2);
+    expect([...norms]).toEqual([10, 1, 4]);
+    // a channel with small activations but a large output column can outrank a louder one
+    const act = new Float64Array([1, 5, 2]);
+    expect([...outputScores(act, norms)]).toEqual([10, 5, 8]);
+    expect([...topChannels(outputScores(act, norms), 2)]).toEqual([0, 2]);
+    expect([...topChannels(act, 2)]).toEqual([1, 2]);
   });
 });

@@ -27,6 +27,21 @@ export function selectFfnChannels(scoresPerLayer: ArrayLike<number>[], keep: num
  * Weight-only magnitude score of channel j: ||W_down[:, j]||_2 * (||W_gate[j, :]||_2 + ||W_up[j, :]||_2)
  * (the anchors' definition). gate, up: [I, D]; down: [D, I].
  */
+/** ||W_down[:, j]||^2 per channel j (down is [D, I] row-major). */
+export function downColumnNorms2(down: Float32Array, I: number, D: number): Float64Array {
+  const out = new Float64Array(I);
+  for (let d = 0; d < D; d++) for (let j = 0; j < I; j++) out[j] += down[d * I + j] ** 2;
+  return out;
+}
+
+/**
+ * Output-aware scores: common-act2_j * ||W_down[:, j]||^2 = the sum over kept-token positions of
+ * ||h_tj W_down[:, j]||^2, what removing channel j takes out of the layer's output.
+ */
+export function outputScores(commonAct2: Float64Array, downNorms2: Float64Array): Float64Array {
+  return commonAct2.map((a, j) => a * downNorms2[j]);
+}
+
 export function magnitudeScores(gate: Float32Array, up: Float32Array, down: Float32Array, I: number, D: number): Float64Array {
   const out = new Float64Array(I);
   const downSq = new Float64Array(I);

@@ -47,24 +47,46 @@ export function weightBytes(table: WeightRef[], elemBytes: (name: string) => num
   return total;
 }
 
+/** The default vocabulary shares of a budget split: 0, 1/8, ..., 1. */
+export const SPLIT_SHARES = [0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1];
+
+export interface BudgetSplit {
+  vocabKeep: number;
+  ffnKeep: number;
+  /** the vocabulary share of the removal asked for (rows are capped at the removable ones). */
+  share: number;
+  params: number;
+}
+
 /**
  * (V', I') pairs that remove at least `1 - targetParams / total` of the parameters, splitting
  * the removed budget between vocabulary rows and whole FFN channels (as the anchors do):
  * share s of the removal goes to vocabulary rows (ceil), the rest to FFN channels.
  */
-export function budgetSplits(
-  table: WeightRef[],
+export function budgetSplits(table: WeightRef[], V: number, I: number, minVocab: number, targetParams: number, shares: number[] = SPLIT_SHARES): BudgetSplit[] {
+  const params = (v: number, i: number) => paramBreakdown(table, v, i).total;
+  return splitsUnder(params, V, I, minVocab, targetParams, shares).map((p) => ({ ...p, params: params(p.vocabKeep, p.ffnKeep) }));
+}
+
+/**
+ * The same rule for any cost that grows linearly with V' and I' (parameters, or weight bytes
+ * in the stored dtypes): share s of (cost(V, I) - max) as vocabulary rows (ceil, at most
+ * V - minVocab), the rest as FFN channels (ceil), so cost(V', I') <= max. Shares whose FFN part
+ * would need every channel are left out; repeated pairs appear once (the first share).
+ */
+export function splitsUnder(
+  cost: (vocabKeep: number, ffnKeep: number) => number,
   V: number,
   I: number,
   minVocab: number,
-  targetParams: number,
-  shares: number[] = [0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1],
-): { vocabKeep: number; ffnKeep: number; share: number; params: number }[] {
-  const dense = paramBreakdown(table, V, I).total;
-  const remove = dense - targetParams;
-  if (remove <= 0) return [{ vocabKeep: V, ffnKeep: I, share: 0, params: dense }];
-  const rowCost = paramBreakdown(table, V, I).total - paramBreakdown(table, V - 1, I).total;
-  const channelCost = paramBreakdown(table, V, I).total - paramBreakdown(table, V, I - 1).total;
+  max: number,
+  shares: number[] = SPLIT_SHARES,
+): { vocabKeep: number; ffnKeep: number; share: number }[] {
+  const dense = cost(V, I);
+  const remove = dense - max;
+  if (remove <= 0) return [{ vocabKeep: V, ffnKeep: I, share: 0 }];
+  const rowCost = dense - cost(V - 1, I);
+  const channelCost = dense - cost(V, I - 1);
   const out = [];
   const seen = new Set<string>();
   for (const s of shares) {
@@ -77,7 +99,7 @@ export function budgetSplits(
     const key = `${vocabKeep}/${ffnKeep}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ vocabKeep, ffnKeep, share: s, params: paramBreakdown(table, vocabKeep, ffnKeep).total });
+    out.push({ vocabKeep, ffnKeep, share: s });
   }
   return out;
 }

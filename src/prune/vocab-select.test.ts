@@ -37,6 +37,20 @@ describe('selectVocabulary on stories260K (V = 512, 259 always kept)', () => {
     expect(pick(264)).toEqual([259, 260, 300, 400, 500]);
   });
 
+  it('predicted order: descending predicted mass (fractional), ties by id', () => {
+    const mass = new Float64Array(512).fill(1e-6);
+    mass[450] = 0.75;
+    mass[320] = 0.25;
+    mass[321] = 0.25;
+    mass[260] = 1e-7; // below the rest: comes last
+    const pick = (keep: number) => [...selectVocabulary({ ...files, order: 'predicted', counts: mass, keep, closure: false }).keptIds].filter((id) => id >= 259);
+    expect(pick(260)).toEqual([450]);
+    expect(pick(262)).toEqual([320, 321, 450]);
+    expect(pick(264)).toEqual([259, 261, 320, 321, 450]);
+    expect(pick(512).length).toBe(253);
+    expect(() => selectVocabulary({ ...files, order: 'predicted', keep: 300, closure: false })).toThrow(MissingCountsError);
+  });
+
   it('closure keeps the parents of every kept merged token', () => {
     for (const keep of [300, 410]) {
       const s = selectVocabulary({ ...files, order: 'id', keep, closure: true });

@@ -3,7 +3,8 @@
 // Priority: always-kept tokens (special + byte, see tokenizer/special.ts), then
 // ranked tokens: 'id' = ascending id (the paper: BPE ids roughly follow merge
 // order, so high ids are rare); 'frequency' = descending calibration count, ties
-// by id, uncounted tokens after in id order. Ids with no token string (padding
+// by id, uncounted tokens after in id order; 'predicted' = descending predicted
+// probability mass over the calibration positions (the model's own estimate). Ids with no token string (padding
 // rows past the tokenizer's vocabulary) come last in both orders.
 //
 // Merge closure (on by default): a BPE token is kept only together with the two
@@ -26,9 +27,10 @@ export interface VocabSelectionInput {
   tokenizerConfig?: any;
   generationConfig?: any;
   config?: any;
-  order: 'id' | 'frequency';
-  /** calibration counts per id (length >= V); required for 'frequency'. */
-  counts?: Uint32Array;
+  order: 'id' | 'frequency' | 'predicted';
+  /** scores per id (length >= V), higher kept first: calibration counts for 'frequency', the
+   *  model's summed next-token probabilities for 'predicted' (prune/token-probs.ts); unused by 'id'. */
+  counts?: ArrayLike<number>;
   keep: number; // V'
   closure: boolean;
 }

@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { bestPoint, paretoFront, textFromUpload, transferRate } from './derive';
+import { paretoFront, textFromUpload, transferRate } from './derive';
 import { DEFAULT_SETTINGS, sanitizeSettings } from './settings';
 import type { SweepPoint } from '../engine/types';
 
-const pt = (params: number, bpb: number): SweepPoint => ({ vocabKeep: params, ffnKeep: 1, params, bits_per_byte: bpb, ppl: 2 ** bpb });
+const pt = (params: number, bpb: number): SweepPoint => ({
+  vocabKeep: params, ffnKeep: 1, params, fileBytes: 4 * params, share: 1, order: 'frequency', criterion: 'common-act2', closure: true, bits_per_byte: bpb, ppl: 2 ** bpb,
+});
 
 describe('store helpers', () => {
   it('computes MB/s and ETA', () => {
     expect(transferRate(50e6, 100e6, 0, 2000)).toEqual({ bytesPerSecond: 25e6, etaSeconds: 2 });
     expect(transferRate(0, 100, 0, 10).etaSeconds).toBeNull();
   });
-  it('keeps only non-dominated sweep points and picks the best in budget', () => {
+  it('keeps only non-dominated sweep points', () => {
     const pts = [pt(100, 2.0), pt(120, 1.8), pt(110, 2.1), pt(150, 1.9), pt(200, 1.5)];
     expect(paretoFront(pts).map((p) => p.params)).toEqual([100, 120, 200]);
-    expect(bestPoint(pts, 160)?.params).toBe(120);
-    expect(bestPoint(pts, 50)).toBeNull();
   });
   it('reads jsonl text fields and refuses other file types', () => {
     expect(textFromUpload('a.jsonl', '{"text":"one"}\n\n{"id":1,"body":"two"}\n')).toBe('one\n\ntwo');

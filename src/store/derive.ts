@@ -1,4 +1,5 @@
 // Pure helpers the store and UI share: transfer rates, Pareto fronts, upload text extraction.
+// (The best sweep point is the engine's: engine/target.ts bestCandidate.)
 import type { SweepPoint } from '../engine/types';
 
 export interface Rate {
@@ -26,16 +27,6 @@ export function paretoFront(points: SweepPoint[]): SweepPoint[] {
     }
   }
   return front;
-}
-
-/** The lowest bits per byte within the budget (ties: fewer params). */
-export function bestPoint(points: SweepPoint[], targetParams: number): SweepPoint | null {
-  let best: SweepPoint | null = null;
-  for (const p of points) {
-    if (p.params > targetParams || !Number.isFinite(p.bits_per_byte)) continue;
-    if (!best || p.bits_per_byte < best.bits_per_byte || (p.bits_per_byte === best.bits_per_byte && p.params < best.params)) best = p;
-  }
-  return best;
 }
 
 export class UploadTextError extends Error {

@@ -1,6 +1,7 @@
 // The user's settings: plain data, persisted in localStorage so they survive a reload or a lost device.
 import type { CalibrationOptions, EvalOptions } from '../engine/types';
 import { parseByteSize } from '../engine/byte-size';
+import { CRITERIA } from '../engine/criteria';
 
 export { BYTE_SIZE_EXAMPLES } from '../engine/byte-size';
 
@@ -22,7 +23,7 @@ export interface Settings {
 }
 
 export const DEFAULT_SETTINGS: Settings = {
-  calibration: { samples: 16, sampleTokens: 512, vocabOrder: 'frequency', criterion: 'common-act2', closure: true },
+  calibration: { samples: 16, sampleTokens: 512, vocabOrder: 'predicted', criterion: 'common-act2', closure: true },
   sliders: { vocabKeep: null, ffnKeep: null, forModel: null },
   targetFraction: 0.7,
   eval: { tokens: 4096, seq: 256 },
@@ -62,9 +63,11 @@ export function sanitizeSettings(raw: unknown): Settings {
     calibration: {
       samples: clampInt(c.samples, 1, 1024, d.calibration.samples),
       sampleTokens: clampInt(c.sampleTokens, 16, 8192, d.calibration.sampleTokens),
-      vocabOrder: c.vocabOrder === 'id' || c.vocabOrder === 'frequency' ? c.vocabOrder : d.calibration.vocabOrder,
-      criterion: c.criterion === 'act2' || c.criterion === 'magnitude' || c.criterion === 'common-act2' ? c.criterion : d.calibration.criterion,
+      vocabOrder: c.vocabOrder === 'id' || c.vocabOrder === 'frequency' || c.vocabOrder === 'predicted' ? c.vocabOrder : d.calibration.vocabOrder,
+      criterion: c.criterion !== undefined && CRITERIA.includes(c.criterion) ? c.criterion : d.calibration.criterion,
       closure: typeof c.closure === 'boolean' ? c.closure : d.calibration.closure,
+      // absent = the engine's default ('text'); stored settings without it stay as they were
+      ...(c.countSpan === 'windows' || c.countSpan === 'text' ? { countSpan: c.countSpan } : {}),
     },
     sliders: {
       vocabKeep: typeof s.vocabKeep === 'number' ? s.vocabKeep : null,

@@ -1,19 +1,26 @@
 // Derived notes: what changed since the calibration, the preview and the sweep were made, in
 // words. Pure functions of the state, so a note can never disagree with what it describes.
-import type { CalibrationOptions, Criterion, VocabOrder } from '../engine/types';
+import type { CalibrationOptions, CountSpan, Criterion, VocabOrder } from '../engine/types';
 import type { SelectionOptions } from '../worker/protocol';
 import type { Settings } from './settings';
 import type { CalibrationState, StudioData } from './types';
 
-export const ORDER_LABELS: Record<VocabOrder, string> = { frequency: 'frequency in the text', id: 'token id (paper)' };
-export const CRITERION_LABELS: Record<Criterion, string> = { 'common-act2': 'common act² (COMPACT)', act2: 'act² (all tokens)', magnitude: 'weight magnitude' };
+export const ORDER_LABELS: Record<VocabOrder, string> = { predicted: "the model's predictions", frequency: 'frequency in the text', id: 'token id (paper)' };
+export const CRITERION_LABELS: Record<Criterion, string> = { 'common-act2': 'common act² (COMPACT)', act2: 'act² (all tokens)', magnitude: 'weight magnitude', 'output-act2': 'output-aware act² (× ‖W_down col‖²)' };
+
+export const COUNT_SPAN_LABELS: Record<CountSpan, string> = { text: 'the whole text', windows: 'the calibration windows' };
+
+/** A sweep point's vocabulary ranking in words. */
+export function rankingLabel(p: { order: VocabOrder; countSpan?: CountSpan }): string {
+  return p.order === 'frequency' ? `${ORDER_LABELS.frequency} (${COUNT_SPAN_LABELS[p.countSpan ?? 'text']})` : ORDER_LABELS[p.order];
+}
 
 export function selectionOptions(c: CalibrationOptions): SelectionOptions {
-  return { vocabOrder: c.vocabOrder, criterion: c.criterion, closure: c.closure };
+  return { vocabOrder: c.vocabOrder, criterion: c.criterion, closure: c.closure, countSpan: c.countSpan ?? 'text' };
 }
 
 export function sameOptions(a: SelectionOptions, b: SelectionOptions): boolean {
-  return a.vocabOrder === b.vocabOrder && a.criterion === b.criterion && a.closure === b.closure;
+  return a.vocabOrder === b.vocabOrder && a.criterion === b.criterion && a.closure === b.closure && (a.countSpan ?? 'text') === (b.countSpan ?? 'text');
 }
 
 /** "FFN criterion common act² → act²", one entry per option that differs. */
@@ -22,6 +29,8 @@ export function optionChanges(from: SelectionOptions, to: SelectionOptions): str
   if (from.vocabOrder !== to.vocabOrder) out.push(`vocabulary order ${ORDER_LABELS[from.vocabOrder]} → ${ORDER_LABELS[to.vocabOrder]}`);
   if (from.criterion !== to.criterion) out.push(`FFN criterion ${CRITERION_LABELS[from.criterion]} → ${CRITERION_LABELS[to.criterion]}`);
   if (from.closure !== to.closure) out.push(`merge closure ${from.closure ? 'on' : 'off'} → ${to.closure ? 'on' : 'off'}`);
+  const [a, b] = [from.countSpan ?? 'text', to.countSpan ?? 'text'];
+  if (a !== b) out.push(`frequency counted over ${COUNT_SPAN_LABELS[a]} → ${COUNT_SPAN_LABELS[b]}`);
   return out;
 }
 
@@ -68,5 +77,7 @@ export function sweepStaleReasons(s: StudioData): string[] {
   const w = s.sweep;
   if (w.status !== 'done') return [];
   if (w.forCalibration !== s.calibration.run) return ['a new calibration ran since'];
-  return w.forOptions && s.calibration.engineOptions ? optionChanges(w.forOptions, s.calibration.engineOptions) : [];
+  // the sweep tries every vocabulary ranking, so only the criterion and closure make it stale
+  const now = s.calibration.engineOptions;
+  return w.forOptions && now ? optionChanges({ ...w.forOptions, vocabOrder: now.vocabOrder, countSpan: now.countSpan }, now) : [];
 }

@@ -70,7 +70,7 @@ function fakeWorker(batches = 50) {
     memory: () => ({ allocatedBytes: 0, peakBytes: 0 }),
     sweep: async (_a, progress) => {
       await gpuLoop('sweep', progress);
-      return { points: [], mode: 'exact' };
+      return { points: [], best: null, mode: 'exact' };
     },
     exportZip: async (_a, progress) => {
       await gpuLoop('export', progress);

@@ -47,7 +47,11 @@ function fakeEngine(opts: { placement?: Placement } = {}) {
       case 'latency': return { prefillTokensPerSecond: 1000, decodeMsPerToken: 2, note: 'test' };
       case 'generate': return ' a dog.';
       case 'memory': return { allocatedBytes: 5000, peakBytes: 7000 };
-      case 'sweep': return { points: [{ vocabKeep: 50, ffnKeep: 10, params: 1300, bits_per_byte: 1.4, ppl: 3 }, { vocabKeep: 80, ffnKeep: 5, params: 1304, bits_per_byte: 1.2, ppl: 2.5 }], mode: 'fast' };
+      case 'sweep': {
+        const cand = { fileBytes: 0, share: 0.5, criterion: 'common-act2' as const, closure: true };
+        const points = [{ ...cand, vocabKeep: 50, ffnKeep: 10, params: 1300, order: 'frequency' as const, bits_per_byte: 1.4, ppl: 3 }, { ...cand, vocabKeep: 80, ffnKeep: 5, params: 1304, order: 'id' as const, bits_per_byte: 1.2, ppl: 2.5 }];
+        return { points, best: points[1], mode: 'fast' };
+      }
       case 'exportZip': engine.exportedWith = engine.options; return { summary: { files: [] }, zip: new Blob(['zip']) };
       case 'exportZipFile': engine.exportedWith = engine.options; return { summary: { files: [] } };
       default: return null;
@@ -157,13 +161,13 @@ describe('calibration settings changed after calibrating', () => {
   it('order, criterion and closure apply to the engine at once: plan, preview and export use them', async () => {
     const { s, engine } = await calibratedStore();
     await s().runPreview();
-    expect(engine.engine.options).toEqual({ vocabOrder: 'frequency', criterion: 'common-act2', closure: true });
+    expect(engine.engine.options).toEqual({ vocabOrder: 'predicted', criterion: 'common-act2', closure: true });
     expect(s().plan.current?.keptByReason.closure).toBe(7);
 
     await s().updateCalibration({ criterion: 'act2', closure: false });
-    expect(engine.log.filter((m) => m.call === 'setOptions').map((m) => m.args)).toEqual([{ vocabOrder: 'frequency', criterion: 'act2', closure: false }]);
+    expect(engine.log.filter((m) => m.call === 'setOptions').map((m) => m.args)).toEqual([{ vocabOrder: 'predicted', criterion: 'act2', closure: false, countSpan: 'text' }]);
     expect(engine.calls.filter((c) => c === 'calibrate').length).toBe(1); // no new pass
-    expect(s().calibration.engineOptions).toEqual({ vocabOrder: 'frequency', criterion: 'act2', closure: false });
+    expect(s().calibration.engineOptions).toEqual({ vocabOrder: 'predicted', criterion: 'act2', closure: false, countSpan: 'text' });
     expect(s().plan.current?.keptByReason.closure).toBe(0); // planned again under the new options
     expect(s().plan.original?.keptByReason.closure).toBe(0);
     // the preview was measured under the old options: it says so, and why
@@ -173,7 +177,7 @@ describe('calibration settings changed after calibrating', () => {
     await s().runPreview();
     expect(previewStaleReasons(s())).toEqual([]);
     await s().exportModel();
-    expect(engine.engine.exportedWith).toEqual({ vocabOrder: 'frequency', criterion: 'act2', closure: false });
+    expect(engine.engine.exportedWith).toEqual({ vocabOrder: 'predicted', criterion: 'act2', closure: false, countSpan: 'text' });
   });
 
   it('changes before any calibration only update the settings; calibrate sends them', async () => {

@@ -1,8 +1,9 @@
-// Target size: sweep (V', I') pairs within a parameter budget, draw the Pareto front, click to apply.
+// Target size: the engine's automatic allocation ((V', I') splits x vocabulary orders within a
+// parameter budget, ranked on the held-out text), the Pareto front, click to apply (order included).
 import { useMemo } from 'react';
 import { studioStore, useStudio } from '../store';
 import { paretoFront } from '../store/derive';
-import { sweepStaleReasons } from '../store/stale';
+import { rankingLabel, sweepStaleReasons } from '../store/stale';
 import type { SweepPoint } from '../engine/types';
 import { ParetoChart } from './charts/lazy';
 import { ProgressBar } from './ProgressBar';
@@ -14,13 +15,18 @@ export function TargetPanel() {
   const fraction = useStudio((s) => s.settings.targetFraction);
   const sweep = useStudio((s) => s.sweep);
   const sliders = useStudio((s) => s.settings.sliders);
+  const order = useStudio((s) => s.settings.calibration.vocabOrder);
+  const span = useStudio((s) => s.settings.calibration.countSpan ?? 'text');
   const front = useMemo(() => paretoFront(sweep.points), [sweep.points]);
   const stale = useStudio((s) => sweepStaleReasons(s).join('; '));
   if (!original) return null;
-  const { updateSettings, findBestSplit, setSliders } = studioStore.getState();
+  const { updateSettings, findBestSplit, setSliders, updateCalibration } = studioStore.getState();
   const target = Math.round(original.params.total * fraction);
   const pct = Math.round(fraction * 100);
-  const apply = (p: SweepPoint) => void setSliders({ vocabKeep: p.vocabKeep, ffnKeep: p.ffnKeep });
+  const apply = async (p: SweepPoint) => {
+    if (p.order !== order || (p.countSpan && p.countSpan !== span)) await updateCalibration({ vocabOrder: p.order, ...(p.countSpan ? { countSpan: p.countSpan } : {}) });
+    await setSliders({ vocabKeep: p.vocabKeep, ffnKeep: p.ffnKeep });
+  };
   const running = sweep.status === 'running';
   return (
     <section className="card" aria-labelledby="target-title">
@@ -46,7 +52,7 @@ export function TargetPanel() {
         <button type="button" data-testid="find-best" disabled={running} onClick={() => void findBestSplit()}>
           {running ? 'Sweeping…' : 'Find best split'}
         </button>
-        <span className="muted small">Evaluates several (vocabulary, FFN) pairs on the held-out text, on your GPU.</span>
+        <span className="muted small">Evaluates (vocabulary, FFN) splits in every vocabulary ranking on the held-out text, on your GPU, and picks the lowest bits per byte.</span>
       </div>
       {running && (
         <div className="progress-row">
@@ -67,13 +73,14 @@ export function TargetPanel() {
               Compute mode: <span className="badge">{sweep.mode}</span> {sweep.mode === 'fast' ? 'f16 inputs, f32 sums on tensor cores: for ranking splits; the preview measures in exact mode.' : 'f32 math, as the preview and the export checks.'}
             </p>
           )}
-          <ParetoChart points={sweep.points} front={front} best={sweep.best} targetParams={sweep.targetParams} onPick={apply} />
+          <ParetoChart points={sweep.points} front={front} best={sweep.best} targetParams={sweep.targetParams} onPick={(p) => void apply(p)} />
           <table className="table small" data-testid="sweep-table">
             <caption className="muted">Pareto front (click a row or a point to set the sliders)</caption>
             <thead>
               <tr>
                 <th scope="col">Vocabulary</th>
                 <th scope="col">FFN</th>
+                <th scope="col">Order</th>
                 <th scope="col">Parameters</th>
                 <th scope="col">Bits per byte</th>
                 <th scope="col">
@@ -84,11 +91,12 @@ export function TargetPanel() {
             <tbody>
               {front.map((p) => {
                 const isBest = p === sweep.best;
-                const isCurrent = p.vocabKeep === sliders.vocabKeep && p.ffnKeep === sliders.ffnKeep;
+                const isCurrent = p.vocabKeep === sliders.vocabKeep && p.ffnKeep === sliders.ffnKeep && p.order === order && (!p.countSpan || p.countSpan === span);
                 return (
-                  <tr key={`${p.vocabKeep}-${p.ffnKeep}`} className={isBest ? 'best' : undefined}>
+                  <tr key={`${p.vocabKeep}-${p.ffnKeep}-${p.order}-${p.countSpan ?? ''}`} className={isBest ? 'best' : undefined}>
                     <td>{p.vocabKeep}</td>
                     <td>{p.ffnKeep}</td>
+                    <td>{rankingLabel(p)}</td>
                     <td>
                       {formatCount(p.params)} ({percent(p.params, original.params.total, 0)})
                     </td>
@@ -96,7 +104,7 @@ export function TargetPanel() {
                       {p.bits_per_byte.toFixed(4)} {isBest && <span className="badge">best</span>}
                     </td>
                     <td>
-                      <button type="button" className="link" disabled={isCurrent} onClick={() => apply(p)}>
+                      <button type="button" className="link" disabled={isCurrent} onClick={() => void apply(p)}>
                         {isCurrent ? 'current' : 'use'}
                       </button>
                     </td>

@@ -11,7 +11,8 @@ import type {
 } from '../engine/types';
 
 /** The calibration options a calibrated session can switch without a new pass (setOptions). */
-export type SelectionOptions = Pick<CalibrationOptions, 'vocabOrder' | 'criterion' | 'closure'>;
+export type { SelectionOptions } from '../engine/types';
+import type { SelectionOptions } from '../engine/types';
 
 /** A File with its path relative to the model folder ('/'-separated). Structured-cloneable. */
 export type DroppedFile = FolderFile;

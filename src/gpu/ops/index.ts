@@ -7,4 +7,5 @@ export { gatedActivation, addInPlace, type GatedKind } from './elementwise';
 export { embedding, type EmbeddingOptions } from './embedding';
 export { argmaxRows, lseUpdate, lseNll, lseInitialState } from './loss';
 export { ffnStats } from './ffn-stats';
+export { probSums } from './prob-sums';
 export { gatherRows, gatherCols } from './gather';

@@ -51,7 +51,7 @@ export function calibrationSlice(ctx: StoreContext, planner: Planner): Calibrati
   return {
     async updateCalibration(patch) {
       set((s) => ({ settings: { ...s.settings, calibration: { ...s.settings.calibration, ...patch } } }));
-      if ('vocabOrder' in patch || 'criterion' in patch || 'closure' in patch) await syncOptions();
+      if ('vocabOrder' in patch || 'criterion' in patch || 'closure' in patch || 'countSpan' in patch) await syncOptions();
     },
 
     useCustomText(name, content) {

@@ -1,6 +1,6 @@
-// Sweep slice: evaluate (V', I') splits within a parameter budget and pick the best.
+// Sweep slice: the engine's automatic allocation (engine/target.ts) for a parameter budget:
+// (V', I') splits x vocabulary orders, ranked on the held-out text; the engine names the best.
 import type { StoreContext } from '../context';
-import { bestPoint } from '../derive';
 import type { StudioActions, StudioData } from '../types';
 
 export const HELDOUT_TEXT = 'heldout-default.txt';
@@ -23,8 +23,8 @@ export function sweepSlice(ctx: StoreContext): Pick<StudioActions, 'findBestSpli
           const heldOut = await ctx.builtIn(HELDOUT_TEXT);
           const { engineOptions: forOptions, run: forCalibration } = get().calibration;
           const onProgress = ctx.tracker((progress) => set((s) => ({ sweep: { ...s.sweep, progress } })));
-          const { points, mode } = await ctx.client().call('sweep', { targetParams, heldOut, opts: get().settings.eval }, onProgress, signal);
-          set((s) => ({ sweep: { ...s.sweep, status: 'done', progress: null, points, best: bestPoint(points, targetParams), mode, forOptions, forCalibration } }));
+          const { points, best, mode } = await ctx.client().call('sweep', { targetParams, heldOut, opts: get().settings.eval }, onProgress, signal);
+          set((s) => ({ sweep: { ...s.sweep, status: 'done', progress: null, points, best, mode, forOptions, forCalibration } }));
         },
         cancelled: () => set((s) => ({ sweep: { ...s.sweep, status: 'idle', progress: null } })),
         failed: () => set((s) => ({ sweep: { ...s.sweep, status: 'failed' } })),

@@ -16,4 +16,12 @@ describe('toWorkerError', () => {
     expect(other.kind).toBe('engine');
     expect(other.message).toBe('boom');
   });
+  it('says the disk or the storage quota is full, whichever way the write reports it', () => {
+    const quota = toWorkerError(new DOMException('The operation failed because it would cause the application to exceed its storage quota.', 'QuotaExceededError'));
+    expect(quota.kind).toBe('file');
+    expect(quota.message).toMatch(/no room to save the export: .*storage quota/);
+    expect(quota.fix).toMatch(/Free disk space/);
+    expect(toWorkerError(new Error("ENOSPC: no space left on device, write")).message).toMatch(/no room/);
+    expect(toWorkerError(new Error('unrelated failure')).kind).toBe('engine');
+  });
 });

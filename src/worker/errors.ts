@@ -22,6 +22,10 @@ export function toWorkerError(err: unknown): WorkerError {
     const e = err as { file: string; problem?: string; fix: string };
     return { kind: 'file', message: e.problem ? `${e.file}: ${e.problem}` : message, fix: String(e.fix), file: e.file };
   }
+  // Export writes: the disk, or the browser's storage quota for this site, is full.
+  if (named === 'QuotaExceededError' || /storage quota|no space left|ENOSPC|disk full/i.test(message)) {
+    return { kind: 'file', message: `There is no room to save the export: ${message}`, fix: 'Free disk space or pick a folder on a drive with room (the export is about the pruned model\'s size), then export again; nothing partial was kept.' };
+  }
   if (/DeviceLost/i.test(named)) return { ...deviceLostError('', ''), message };
   if (/Limit|Adapter/i.test(named) || LIMIT_WORDS.test(message)) {
     return { kind: 'adapter', message, fix: 'This GPU cannot hold the model. Try a smaller model, close other GPU-heavy tabs, or use the CLI on a larger GPU.' };

@@ -16,6 +16,7 @@ import { runBench } from './bench';
 import { BENCH_QUALITY_USAGE, runBenchQuality } from './bench-quality';
 import { runBenchGpu } from './bench-gpu';
 import { runBenchMatmul } from './bench-matmul';
+import { runBenchExport } from './bench-export';
 import { ProgressLine } from './progress-line';
 import { MAKE_MODEL_USAGE, runMakeModel } from './make-model';
 import { gpuMemoryFlag } from './gpu-budget';
@@ -46,6 +47,8 @@ ${TARGET_USAGE}
          engine speed at a model's real shapes with random ids (no tokenizer needed)
   bench-matmul [--reps N] [--per-submit N] [--scale S]
          the matmul kernels side by side at LLM shapes (TFLOP/s, max |diff| between them)
+  bench-export --model DIR [--out DIR] [--reps 3] [--vocab-ratio 0.75] [--ffn-ratio 0.75]
+         the export's weights against a plain copy of the same shards on the same disk (GB/s, no GPU)
   selftest  kernel checks against CPU references on this GPU (the tensor-core matmul where offered)
   bench-fast --models DIR,DIR --calib FILE --text FILE [--reductions 10,20,30,40,50]
          fast mode's selections against exact mode's: kept FFN channels in common, bits/byte of both
@@ -265,6 +268,7 @@ async function main(argv: string[]): Promise<number> {
       case 'bench-quality': await runBenchQuality(rest); break;
       case 'bench-gpu': await runBenchGpu(rest); break;
       case 'bench-matmul': await runBenchMatmul(rest); break;
+      case 'bench-export': await runBenchExport(rest); break;
       case 'make-model': await runMakeModel(rest); break;
       case 'selftest': return (await runSelftest()) ? 0 : 1;
       case 'bench-fast': await runBenchFast(rest); break;

@@ -85,7 +85,9 @@ function nodeFileSource(name: string, fullPath: string, size: number): FileSourc
     async read(start, end) {
       const from = Math.max(0, start);
       const to = Math.min(size, end);
-      const out = new Uint8Array(Math.max(0, to - from));
+      // unzeroed: every byte is read over (a short read returns only what was read)
+      const raw = Buffer.allocUnsafeSlow(Math.max(0, to - from));
+      const out = new Uint8Array(raw.buffer, raw.byteOffset, raw.length);
       const handle = await open(fullPath, READ_FLAGS).catch((e) => {
         throw new ModelFileError(name, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'Check that the file is still there and is a plain file, not a link');
       });

@@ -6,7 +6,7 @@ import { openCheckpoint } from './checkpoint';
 import { openNodeFolder } from './node-files';
 import { nodeOutputFolder } from './node-output';
 import { readSafetensorsHeader } from './safetensors';
-import { encodeHeader, wholeTensor, writeSafetensors, type TensorToWrite } from './safetensors-writer';
+import { encodeHeader, readAhead, wholeTensor, writeSafetensors, type TensorToWrite } from './safetensors-writer';
 import { memoryFiles, type OutputFolder } from './source';
 import { GOLDENS } from '../testing/fixtures';
 
@@ -72,7 +72,7 @@ describe('writeSafetensors', () => {
     for (const t of tensors) expect(await ckpt.readTensorBytes(t.name)).toEqual(t.data);
   });
 
-  it('fetches tensors one at a time, in order', async () => {
+  it('fetches tensors in order, at most one ahead of the write', async () => {
     const log: string[] = [];
     const tensors = ['x', 'y', 'z'].map((name, i) => {
       const t = randomTensor(name, 'F32', [4], i);
@@ -80,7 +80,7 @@ describe('writeSafetensors', () => {
     });
     const { out } = memoryOutput();
     await writeSafetensors(out, tensors, { onProgress: (d) => log.push(`done ${d}`) });
-    expect(log).toEqual(['get x', 'done 16', 'get y', 'done 32', 'get z', 'done 48']);
+    expect(log).toEqual(['get x', 'get y', 'done 16', 'get z', 'done 32', 'done 48']);
   });
 
   it('refuses a byteLength that does not match the shape, and bytes of the wrong length', async () => {
@@ -133,6 +133,70 @@ describe('writeSafetensors', () => {
       expect(index.metadata.total_size).toBe(src.totalBytes);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('readAhead', () => {
+  it('yields in order and asks for the next item before the current one is consumed', async () => {
+    const log: string[] = [];
+    async function* source() {
+      for (let i = 0; i < 3; i++) {
+        log.push(`produce ${i}`);
+        yield i;
+      }
+    }
+    const seen: number[] = [];
+    for await (const v of readAhead(source())) {
+      log.push(`consume ${v}`);
+      seen.push(v);
+    }
+    expect(seen).toEqual([0, 1, 2]);
+    expect(log).toEqual(['produce 0', 'produce 1', 'consume 0', 'produce 2', 'consume 1', 'consume 2']);
+  });
+  it('a failure ahead surfaces at its turn; an early stop closes the source', async () => {
+    async function* failing() {
+      yield 1;
+      throw new Error('read failed');
+    }
+    const got: number[] = [];
+    await expect((async () => {
+      for await (const v of readAhead(failing())) got.push(v);
+    })()).rejects.toThrow('read failed');
+    expect(got).toEqual([1]);
+    let closed = false;
+    async function* endless() {
+      try {
+        for (let i = 0; ; i++) yield i;
+      } finally {
+        closed = true;
+      }
+    }
+    for await (const v of readAhead(endless())) if (v === 2) break;
+    expect(closed).toBe(true);
+  });
+});
+
+describe('writeSafetensors write sizes', () => {
+  it('gathers small tensors into few writes and passes big chunks through, bytes unchanged', async () => {
+    const writes: number[] = [];
+    const { out, files } = memoryOutput();
+    const counted: OutputFolder = {
+      async create(name) {
+        const sink = await out.create(name);
+        return { write: async (c) => (writes.push(c.length), sink.write(c)), close: () => sink.close() };
+      },
+    };
+    const small = Array.from({ length: 200 }, (_, i) => randomTensor(`norm.${i}`, 'BF16', [896], i + 1));
+    const big = randomTensor('big', 'F32', [1024, 1536], 999); // 6 MiB: at or above the coalescing size
+    await writeSafetensors(counted, [...small, big, ...small.map((t) => ({ ...t, name: `${t.name}.b` }))]);
+    expect(writes.length).toBeLessThanOrEqual(4); // header + 200 small, the big one, 200 small
+    expect(writes).toContain(big.byteLength);
+    const file = files.get('model.safetensors')!;
+    const { entries } = await readSafetensorsHeader(memoryFiles('m', { 'model.safetensors': file }).get('model.safetensors')!);
+    for (const t of [...small, big]) {
+      const e = entries.find((x) => x.name === t.name)!;
+      expect(file.subarray(e.begin, e.end)).toEqual(t.data);
     }
   });
 });

@@ -4,7 +4,7 @@
 
 import { ModelFileError } from './errors';
 import { tensorByteLength, type StDtype } from './safetensors';
-import type { OutputFolder } from './source';
+import type { ByteSink, OutputFolder } from './source';
 
 export interface TensorToWrite {
   name: string;
@@ -42,19 +42,13 @@ export async function writeSafetensors(
   const bytesTotal = tensors.reduce((n, t) => n + t.byteLength, 0);
   let bytesDone = 0;
   for (let s = 0; s < groups.length; s++) {
-    const sink = await out.create(names[s]);
+    const sink = coalescing(await out.create(names[s]));
     await sink.write(encodeHeader(groups[s]));
-    for (const t of groups[s]) {
-      let produced = 0;
-      const wrong = (n: number) => new ModelFileError(names[s], `tensor "${t.name}" produced ${n} bytes, expected ${t.byteLength}`, 'This is a bug in the exporter: report it');
-      for await (const chunk of t.chunks()) {
-        produced += chunk.length;
-        if (produced > t.byteLength) throw wrong(produced);
-        await sink.write(chunk);
-        bytesDone += chunk.length;
-        opts.onProgress?.(bytesDone, bytesTotal);
-      }
-      if (produced !== t.byteLength) throw wrong(produced);
+    // the next chunk is read and gathered while this one is written (one chunk ahead)
+    for await (const chunk of readAhead(checkedChunks(groups[s], names[s]))) {
+      await sink.write(chunk);
+      bytesDone += chunk.length;
+      opts.onProgress?.(bytesDone, bytesTotal);
     }
     await sink.close();
   }
@@ -68,6 +62,75 @@ export async function writeSafetensors(
   await sink.write(new TextEncoder().encode(index));
   await sink.close();
   return { files: [...names, WRITER_INDEX_FILE] };
+}
+
+/** Every tensor's chunks in order, each tensor checked to produce exactly its byteLength. */
+async function* checkedChunks(tensors: readonly TensorToWrite[], file: string): AsyncGenerator<Uint8Array> {
+  for (const t of tensors) {
+    let produced = 0;
+    const wrong = (n: number) => new ModelFileError(file, `tensor "${t.name}" produced ${n} bytes, expected ${t.byteLength}`, 'This is a bug in the exporter: report it');
+    for await (const chunk of t.chunks()) {
+      produced += chunk.length;
+      if (produced > t.byteLength) throw wrong(produced);
+      yield chunk;
+    }
+    if (produced !== t.byteLength) throw wrong(produced);
+  }
+}
+
+/** Yields what `source` yields, asking it for the next item before handing out the current one, so
+ *  producing item i+1 overlaps the consumer's work on item i (at most one item waits). */
+export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  let next = it.next();
+  try {
+    for (;;) {
+      const r = await next;
+      if (r.done) return;
+      next = it.next();
+      next.catch(() => {}); // a failure ahead is seen (and thrown) when its turn comes
+      yield r.value;
+    }
+  } finally {
+    // the consumer stopped early (an error in the write): wait for the pending read, then close the source
+    await next.catch(() => {});
+    await it.return?.();
+  }
+}
+
+/** Small chunks (norm vectors, biases, the header) gathered into writes of at least COALESCE_BYTES:
+ *  one write per 1 KB tensor is a syscall in Node and a round trip to the browser's file writer. */
+const COALESCE_BYTES = 4 * 2 ** 20;
+function coalescing(sink: ByteSink): ByteSink {
+  let parts: Uint8Array[] = [];
+  let held = 0;
+  const flush = async () => {
+    if (held === 0) return;
+    const whole = parts.length === 1 ? parts[0] : new Uint8Array(held);
+    if (parts.length > 1) {
+      let at = 0;
+      for (const p of parts) (whole.set(p, at), (at += p.length));
+    }
+    parts = [];
+    held = 0;
+    await sink.write(whole);
+  };
+  return {
+    async write(chunk) {
+      if (chunk.length >= COALESCE_BYTES) {
+        await flush();
+        await sink.write(chunk);
+        return;
+      }
+      parts.push(chunk.slice()); // a copy: the caller may reuse its buffer once write resolves
+      held += chunk.length;
+      if (held >= COALESCE_BYTES) await flush();
+    },
+    async close() {
+      await flush();
+      await sink.close();
+    },
+  };
 }
 
 export function shardName(k: number, n: number): string {

@@ -152,25 +152,9 @@ export async function exportPrunedFolder(
   const config = prunedConfig(tok.config as Json, input.config, sel.keptVocab.length, sel.keptFfn[0].length);
   const notes = [...tok.notes];
 
-  const refs = new Map(weightTable(spec, new Set(ckpt.entries.keys())).map((r) => [r.name, r]));
-  const { dropped, carried } = unexpectedTensors(spec, ckpt.entries);
-  notes.push(...unexpectedNotes(spec, dropped, carried));
-  const left = new Set(dropped);
-  const tensors = [...ckpt.entries.values()].filter((e) => !left.has(e.name)).map((e) => prunedTensor(ckpt, e, refs.get(e.name), sel, chunkBytes));
-
-  const sizes = new Map<string, number>();
-  const counting: OutputFolder = {
-    async create(name) {
-      const sink = await out.create(name);
-      sizes.set(name, 0);
-      return { write: async (c) => { sizes.set(name, sizes.get(name)! + c.byteLength); await sink.write(c); }, close: () => sink.close() };
-    },
-  };
-  await writeSafetensors(counting, tensors, {
-    maxShardBytes: opts.maxShardBytes,
-    onProgress: (done, total) => opts.onProgress?.({ phase: 'export', done, total, unit: 'bytes' }),
-  });
-  const weightFiles = [...sizes].map(([name, size]) => ({ name, size }));
+  const weights = await exportPrunedWeights(spec, ckpt, sel, out, { ...opts, chunkBytes });
+  notes.push(...weights.notes);
+  const weightFiles = weights.files;
 
   // config.json last: a folder cut short (crash, closed tab) has no config and loads nowhere.
   const written: { name: string; size: number }[] = [];
@@ -189,6 +173,37 @@ export async function exportPrunedFolder(
     notes.push('tokenizer.model (SentencePiece) was not copied: it would still hold the removed tokens; tokenizer.json is the pruned tokenizer.');
   }
   return { files: [...weightFiles, ...written], notes };
+}
+
+/** The pruned safetensors (shards and index when over maxShardBytes) into `out`: the weights part of
+ *  exportPrunedFolder, on its own for the export benchmark. Returns the files written and why
+ *  tensors outside the weight table were left out or kept. */
+export async function exportPrunedWeights(
+  spec: ModelSpec,
+  ckpt: Checkpoint,
+  sel: PruneSelection,
+  out: OutputFolder,
+  opts: { maxShardBytes?: number; chunkBytes?: number; onProgress?: ProgressFn } = {},
+): Promise<{ files: { name: string; size: number }[]; notes: string[] }> {
+  const chunkBytes = opts.chunkBytes ?? EXPORT_CHUNK_BYTES;
+  const refs = new Map(weightTable(spec, new Set(ckpt.entries.keys())).map((r) => [r.name, r]));
+  const { dropped, carried } = unexpectedTensors(spec, ckpt.entries);
+  const left = new Set(dropped);
+  const tensors = [...ckpt.entries.values()].filter((e) => !left.has(e.name)).map((e) => prunedTensor(ckpt, e, refs.get(e.name), sel, chunkBytes));
+
+  const sizes = new Map<string, number>();
+  const counting: OutputFolder = {
+    async create(name) {
+      const sink = await out.create(name);
+      sizes.set(name, 0);
+      return { write: async (c) => { sizes.set(name, sizes.get(name)! + c.byteLength); await sink.write(c); }, close: () => sink.close() };
+    },
+  };
+  await writeSafetensors(counting, tensors, {
+    maxShardBytes: opts.maxShardBytes,
+    onProgress: (done, total) => opts.onProgress?.({ phase: 'export', done, total, unit: 'bytes' }),
+  });
+  return { files: [...sizes].map(([name, size]) => ({ name, size })), notes: unexpectedNotes(spec, dropped, carried) };
 }
 
 /**

@@ -2,7 +2,7 @@
 # H200 side, one run, in order of importance (each step has its own time limit):
 #  1. an 8B prune: a random-weight Llama-3.1-8B-shaped BF16 model (transformers), pruned to
 #     75% vocab / 75% FFN resident and again with --gpu-memory 4GiB; the two exports compared
-#     byte for byte
+#     byte for byte; then the export's weights timed against a plain copy of the shards
 #  2. tensor-core self-check, and fast vs exact selections on the shared models (bench-fast)
 #  3. the speed table: PyTorch fp32 eager (TF32 off) vs ours (exact, fast) on the Qwen2.5-0.5B
 #     shape (SPEED_MODELS adds llama-3.2-1b), decode included
@@ -34,6 +34,8 @@ done
 step "8B exports identical?"
 ( cd /tmp/p8b-resident && for f in *; do cmp -s "$f" "/tmp/p8b-streamed/$f" && echo "same $f" || echo "DIFFERENT $f"; done; ls -la /tmp/p8b-streamed | wc -l )
 rm -rf /tmp/p8b-streamed /tmp/m8b-unused
+step "8B export vs a plain copy of its shards (same disk, one run)"
+run 150 /tmp/node .devnode/cli.mjs bench-export --model /tmp/m8b --out /tmp --reps 1 > "$OUT/export8b.json" 2> /tmp/export8b.err; echo "bench-export rc=$?"; S "$OUT/export8b.json" best rows; tail -2 /tmp/export8b.err
 
 step "tensor-core self-check"
 run 60 /tmp/node .devnode/cli.mjs selftest > /tmp/selftest.json 2> /tmp/selftest.err; echo "selftest rc=$?"; S /tmp/selftest.json fastMatmul fastProblem configs ok checks; grep -m3 "error" /tmp/selftest.err

@@ -83,6 +83,9 @@ export interface UploadOptions {
   maxVocabRowsPerChunk?: number;
 }
 
+/** Bytes of weight writes queued between two waits for the GPU during a resident load. */
+const UPLOAD_FLUSH_BYTES = 256 * 2 ** 20;
+
 async function uploadVocabTable(gpu: Gpu, ckpt: Checkpoint, ref: WeightRef, opts: UploadOptions): Promise<VocabChunk[]> {
   const entry = ckpt.entries.get(ref.name)!;
   const rowBytes = (entry.end - entry.begin) / ref.shape[0];
@@ -121,6 +124,16 @@ async function uploadTensors(gpu: Gpu, spec: ModelSpec, ckpt: Checkpoint, refs: 
   let embed: VocabChunk[] = [];
   let lmHead: VocabChunk[] | undefined;
   let finalNorm: Tensor | undefined;
+  // Backpressure: queued writes sit in the driver's staging memory until a submit completes; wait
+  // for them every UPLOAD_FLUSH_BYTES so host memory stays bounded however large the model is.
+  let queued = 0;
+  const flushUploads = async (bytes: number) => {
+    queued += bytes;
+    if (queued < UPLOAD_FLUSH_BYTES) return;
+    queued = 0;
+    gpu.device.queue.submit([]);
+    await gpu.device.queue.onSubmittedWorkDone();
+  };
   for (const ref of refs) {
     const entry = ckpt.entries.get(ref.name)!;
     checkSupportedDtype(entry);
@@ -132,6 +145,7 @@ async function uploadTensors(gpu: Gpu, spec: ModelSpec, ckpt: Checkpoint, refs: 
       else layers[ref.layer!][ref.role as LayerRole] = t;
     }
     done += entry.end - entry.begin;
+    await flushUploads(entry.end - entry.begin);
     onProgress?.({ phase: 'upload', done, total: totalBytes, unit: 'bytes', message: ref.name });
   }
   // One round trip at the end surfaces allocation/validation errors before use.

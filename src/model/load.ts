@@ -86,7 +86,7 @@ export interface UploadOptions {
 /** Bytes of weight writes queued between two waits for the GPU during a resident load. */
 const UPLOAD_FLUSH_BYTES = 256 * 2 ** 20;
 
-async function uploadVocabTable(gpu: Gpu, ckpt: Checkpoint, ref: WeightRef, opts: UploadOptions): Promise<VocabChunk[]> {
+async function uploadVocabTable(gpu: Gpu, ckpt: Checkpoint, ref: WeightRef, opts: UploadOptions, afterWrite: (bytes: number) => Promise<void>): Promise<VocabChunk[]> {
   const entry = ckpt.entries.get(ref.name)!;
   const rowBytes = (entry.end - entry.begin) / ref.shape[0];
   const out: VocabChunk[] = [];
@@ -94,6 +94,7 @@ async function uploadVocabTable(gpu: Gpu, ckpt: Checkpoint, ref: WeightRef, opts
     // each chunk from its own byte range: a table larger than 2 GiB is never read at once
     const bytes = await ckpt.readTensorBytes(ref.name, { start: rowOffset * rowBytes, end: (rowOffset + rows) * rowBytes });
     out.push({ rowOffset, rows, table: uploadTensor(gpu, ref.role, entry.dtype, [rows, ref.shape[1]], bytes, `${ref.name}[${rowOffset}:]`) });
+    await afterWrite(bytes.byteLength);
   }
   return out;
 }
@@ -137,15 +138,15 @@ async function uploadTensors(gpu: Gpu, spec: ModelSpec, ckpt: Checkpoint, refs: 
   for (const ref of refs) {
     const entry = ckpt.entries.get(ref.name)!;
     checkSupportedDtype(entry);
-    if (ref.role === 'embed') embed = await uploadVocabTable(gpu, ckpt, ref, opts);
-    else if (ref.role === 'lmHead') lmHead = await uploadVocabTable(gpu, ckpt, ref, opts);
+    if (ref.role === 'embed') embed = await uploadVocabTable(gpu, ckpt, ref, opts, flushUploads);
+    else if (ref.role === 'lmHead') lmHead = await uploadVocabTable(gpu, ckpt, ref, opts, flushUploads);
     else {
       const t = uploadTensor(gpu, ref.role, entry.dtype, ref.shape, await ckpt.readTensorBytes(ref.name), ref.name);
       if (ref.role === 'finalNorm') finalNorm = t;
       else layers[ref.layer!][ref.role as LayerRole] = t;
+      await flushUploads(entry.end - entry.begin);
     }
     done += entry.end - entry.begin;
-    await flushUploads(entry.end - entry.begin);
     onProgress?.({ phase: 'upload', done, total: totalBytes, unit: 'bytes', message: ref.name });
   }
   // One round trip at the end surfaces allocation/validation errors before use.

@@ -86,10 +86,11 @@ export interface UploadOptions {
 /** Bytes of weight writes queued between two waits for the GPU during a resident load. */
 const UPLOAD_FLUSH_BYTES = 256 * 2 ** 20;
 
-async function uploadVocabTable(gpu: Gpu, ckpt: Checkpoint, ref: WeightRef, opts: UploadOptions, afterWrite: (bytes: number) => Promise<void>): Promise<VocabChunk[]> {
+/** Uploads a vocabulary table chunk by chunk into `out` (the caller's: a failure midway leaves the
+ *  chunks made so far where the caller can free them). */
+async function uploadVocabTable(gpu: Gpu, ckpt: Checkpoint, ref: WeightRef, opts: UploadOptions, afterWrite: (bytes: number) => Promise<void>, out: VocabChunk[]): Promise<VocabChunk[]> {
   const entry = ckpt.entries.get(ref.name)!;
   const rowBytes = (entry.end - entry.begin) / ref.shape[0];
-  const out: VocabChunk[] = [];
   for (const { rowOffset, rows } of vocabChunkPlan(gpu, ref, entry.dtype, opts.maxVocabRowsPerChunk)) {
     // each chunk from its own byte range: a table larger than 2 GiB is never read at once
     const bytes = await ckpt.readTensorBytes(ref.name, { start: rowOffset * rowBytes, end: (rowOffset + rows) * rowBytes });
@@ -122,9 +123,10 @@ async function uploadTensors(gpu: Gpu, spec: ModelSpec, ckpt: Checkpoint, refs: 
   const totalBytes = refs.reduce((s, r) => s + (ckpt.entries.get(r.name)!.end - ckpt.entries.get(r.name)!.begin), 0);
   let done = 0;
   const layers: LayerWeights[] = Array.from({ length: spec.layers }, () => ({}));
-  let embed: VocabChunk[] = [];
+  const embed: VocabChunk[] = [];
   let lmHead: VocabChunk[] | undefined;
   let finalNorm: Tensor | undefined;
+  const made = () => ({ embed, lmHead: lmHead ?? embed, finalNorm, layers }) as ModelWeights;
   // Backpressure: queued writes sit in the driver's staging memory until a submit completes; wait
   // for them every UPLOAD_FLUSH_BYTES so host memory stays bounded however large the model is.
   let queued = 0;
@@ -135,27 +137,34 @@ async function uploadTensors(gpu: Gpu, spec: ModelSpec, ckpt: Checkpoint, refs: 
     gpu.device.queue.submit([]);
     await gpu.device.queue.onSubmittedWorkDone();
   };
-  for (const ref of refs) {
-    const entry = ckpt.entries.get(ref.name)!;
-    checkSupportedDtype(entry);
-    if (ref.role === 'embed') embed = await uploadVocabTable(gpu, ckpt, ref, opts, flushUploads);
-    else if (ref.role === 'lmHead') lmHead = await uploadVocabTable(gpu, ckpt, ref, opts, flushUploads);
-    else {
-      const t = uploadTensor(gpu, ref.role, entry.dtype, ref.shape, await ckpt.readTensorBytes(ref.name), ref.name);
-      if (ref.role === 'finalNorm') finalNorm = t;
-      else layers[ref.layer!][ref.role as LayerRole] = t;
-      await flushUploads(entry.end - entry.begin);
+  try {
+    for (const ref of refs) {
+      const entry = ckpt.entries.get(ref.name)!;
+      checkSupportedDtype(entry);
+      if (ref.role === 'embed') await uploadVocabTable(gpu, ckpt, ref, opts, flushUploads, embed);
+      else if (ref.role === 'lmHead') await uploadVocabTable(gpu, ckpt, ref, opts, flushUploads, (lmHead = []));
+      else {
+        const t = uploadTensor(gpu, ref.role, entry.dtype, ref.shape, await ckpt.readTensorBytes(ref.name), ref.name);
+        if (ref.role === 'finalNorm') finalNorm = t;
+        else layers[ref.layer!][ref.role as LayerRole] = t;
+        await flushUploads(entry.end - entry.begin);
+      }
+      done += entry.end - entry.begin;
+      onProgress?.({ phase: 'upload', done, total: totalBytes, unit: 'bytes', message: ref.name });
     }
-    done += entry.end - entry.begin;
-    onProgress?.({ phase: 'upload', done, total: totalBytes, unit: 'bytes', message: ref.name });
+    // One round trip at the end surfaces allocation/validation errors before use.
+    await gpu.device.queue.onSubmittedWorkDone();
+  } catch (e) {
+    // a file that fails to read halfway (or a cancel) frees what was uploaded before it
+    destroyWeights(gpu, made());
+    throw e;
   }
-  // One round trip at the end surfaces allocation/validation errors before use.
-  await gpu.device.queue.onSubmittedWorkDone();
-  return { embed, lmHead: lmHead ?? embed, finalNorm: finalNorm!, layers };
+  return made();
 }
 
 export function destroyWeights(gpu: Gpu, w: ModelWeights, keep?: Set<Tensor>): void {
-  const all = new Set<Tensor>([...w.embed.map((c) => c.table), ...w.lmHead.map((c) => c.table), w.finalNorm]);
+  const all = new Set<Tensor>([...w.embed.map((c) => c.table), ...w.lmHead.map((c) => c.table)]);
+  if (w.finalNorm) all.add(w.finalNorm); // absent in a load that failed before it
   for (const l of w.layers) for (const t of Object.values(l)) if (t) all.add(t);
   for (const t of all) if (!keep?.has(t)) gpu.destroy(t);
 }

@@ -1,7 +1,7 @@
 // `compact-studio bench-export --model DIR [--out DIR] [--reps 3] [--vocab-ratio 0.75] [--ffn-ratio 0.75]`:
 // the export's speed against a plain copy of the same safetensors on the same disk, in one run, no GPU.
-// The prune keeps every 4th-removed pattern of vocabulary rows and FFN channels (a realistic mix of
-// row gathers and strided column gathers). The copy reads and writes 64 MiB pieces and syncs, as the
+// The prune keeps vocabulary rows and FFN channels spread evenly over each axis (the mix of row
+// gathers and strided column gathers a real selection makes). The copy reads and writes 64 MiB pieces and syncs, as the
 // export does; both are measured warm (the model's files read once before the first rep), and only
 // one of their outputs is on disk at a time.
 import { mkdtemp, open, rm } from 'node:fs/promises';

@@ -1,5 +1,5 @@
-// One item of look-ahead over an async source: the export reads the next chunk while it writes
-// this one, the loader reads the next tensor while it uploads this one.
+// One item of look-ahead over an async source: the safetensors writer reads (and gathers) the next
+// chunk while it writes this one.
 
 /** Yields what `source` yields, asking it for the next item before handing out the current one, so
  *  producing item i+1 overlaps the consumer's work on item i (at most one item waits). */

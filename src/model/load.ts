@@ -88,7 +88,7 @@ const UPLOAD_FLUSH_BYTES = 256 * 2 ** 20;
 
 /** Uploads a vocabulary table chunk by chunk into `out` (the caller's: a failure midway leaves the
  *  chunks made so far where the caller can free them). */
-async function uploadVocabTable(gpu: Gpu, ckpt: Checkpoint, ref: WeightRef, opts: UploadOptions, afterWrite: (bytes: number) => Promise<void>, out: VocabChunk[]): Promise<VocabChunk[]> {
+async function uploadVocabTable(gpu: Gpu, ckpt: Checkpoint, ref: WeightRef, opts: UploadOptions, afterWrite: (bytes: number) => Promise<void>, out: VocabChunk[]): Promise<void> {
   const entry = ckpt.entries.get(ref.name)!;
   const rowBytes = (entry.end - entry.begin) / ref.shape[0];
   for (const { rowOffset, rows } of vocabChunkPlan(gpu, ref, entry.dtype, opts.maxVocabRowsPerChunk)) {
@@ -97,7 +97,6 @@ async function uploadVocabTable(gpu: Gpu, ckpt: Checkpoint, ref: WeightRef, opts
     out.push({ rowOffset, rows, table: uploadTensor(gpu, ref.role, entry.dtype, [rows, ref.shape[1]], bytes, `${ref.name}[${rowOffset}:]`) });
     await afterWrite(bytes.byteLength);
   }
-  return out;
 }
 
 export async function uploadWeights(gpu: Gpu, spec: ModelSpec, ckpt: Checkpoint, onProgress?: ProgressFn, opts: UploadOptions = {}): Promise<ModelWeights> {

@@ -76,7 +76,7 @@ export interface CalibrationOptions {
    * 'windows' only the samples x sampleTokens the FFN statistics use (the PyTorch reference's rule).
    */
   countSpan?: CountSpan;
-  /** compute mode for the calibration passes and the sweep; 'auto' (default): fast where offered. */
+  /** compute mode for the calibration passes and the sweep; 'auto' (default): exact, since fast mode measures slower on the H200. */
   mode?: ComputeMode | 'auto';
 }
 

@@ -7,6 +7,7 @@ import { nodeGpu } from '../gpu/node-device';
 import { Gpu } from '../gpu/context';
 import { checkFastMatmul } from '../gpu/fast-check';
 import { benchMatmul } from '../gpu/bench-matmul';
+import { KernelProfiler, type KernelTime } from '../gpu/profiler';
 import { openNodeFolder } from '../io/node-files';
 import { openModel } from '../model/open';
 import { activationScores } from '../prune/calibration';
@@ -34,7 +35,7 @@ function randomIds(n: number, V: number, seed = 1234): Uint32Array {
 export async function runBenchGpu(argv: string[]): Promise<void> {
   const f = parseFlags(argv, {
     model: { type: 'string' }, samples: { type: 'string' }, seq: { type: 'string' }, reps: { type: 'string' }, warmup: { type: 'string' },
-    scaling: { type: 'boolean' }, precision: { type: 'string' }, decode: { type: 'boolean' },
+    scaling: { type: 'boolean' }, precision: { type: 'string' }, decode: { type: 'boolean' }, profile: { type: 'boolean' },
   });
   const precisions = ((f.precision as string | undefined) ?? 'both') === 'both' ? (['exact', 'fast'] as const) : ([f.precision as 'exact' | 'fast'] as const);
   for (const p of precisions) if (p !== 'exact' && p !== 'fast') throw new UsageError(`--precision must be exact, fast or both (got ${String(f.precision)})`);
@@ -70,6 +71,22 @@ export async function runBenchGpu(argv: string[]): Promise<void> {
     }
     calibByPrecision[precision] = { ms: median(all), all, ran: precision === 'fast' && !gpu.hasFastMatmul ? 'exact (no subgroup matrices)' : precision };
   }
+  // --profile: one more calibration pass per precision with every dispatch timed on its own (where the time goes)
+  const profiles: Record<string, { total_ms: number; dropped: number; kernels: KernelTime[] }> = {};
+  if (f.profile && gpu.hasTimestamps) {
+    for (const precision of precisions) {
+      const profiler = new KernelProfiler(gpu, 2048);
+      gpu.profiler = profiler;
+      try {
+        await activationScores(gpu, { ...model, precision }, cal, mask, { activationBytes });
+      } finally {
+        gpu.profiler = null;
+      }
+      const kernels = await profiler.collect();
+      profiles[precision] = { total_ms: kernels.reduce((a, k) => a + k.ms, 0), dropped: profiler.dropped, kernels: kernels.slice(0, 30) };
+      profiler.destroy();
+    }
+  }
   const calibMs = calibByPrecision[precisions[0]].all;
   const evalMs: number[] = [];
   for (let i = 0; i < Math.max(1, warmup) + reps; i++) {
@@ -87,6 +104,16 @@ export async function runBenchGpu(argv: string[]): Promise<void> {
     { T, N: D, K: I },
     { T: 512, N: Math.min(V, 65536), K: D },
   ]);
+  // decode's matvec over bf16 weights: GB/s against the HBM (the weights dominate the bytes)
+  const matvec = await benchMatmul(
+    gpu,
+    [
+      { T: 1, N: 8192, K: 2048 },
+      { T: 1, N: I, K: D },
+      { T: 1, N: V, K: D },
+    ],
+    { weights: 'bf16', repeats: 5, perSubmit: 20 },
+  );
   // how calibration cost grows with tokens: 4 sizes, [n, seq] each, median of `reps`
   const scaling: { tokens: number; ms: number; tokens_s: number }[] = [];
   if (f.scaling) {
@@ -120,6 +147,8 @@ export async function runBenchGpu(argv: string[]): Promise<void> {
     eval_tokens_s: (T / ev) * 1000,
     eval_tflop_s: evalFlops / (ev / 1000) / 1e12,
     matmuls: mm.map((r) => ({ T: r.T, N: r.N, K: r.K, ms: r.ms, tflop_s: r.tflops })),
+    matvec_bf16: matvec.map((r) => ({ N: r.N, K: r.K, ms: r.ms, gb_s: r.gbPerS })),
+    profile: f.profile ? profiles : undefined,
     calib_ms_all: calibMs,
     calib_by_precision: Object.fromEntries(Object.entries(calibByPrecision).map(([p, c]) => [p, { ms: c.ms, tokens_s: (T / c.ms) * 1000, tflop_s: calibFlops / (c.ms / 1000) / 1e12, ran: c.ran, all: c.all }])),
     latency,

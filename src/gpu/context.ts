@@ -3,6 +3,7 @@
 import { adapterDetailsOf } from './device';
 import { DeviceLostError, GpuOutOfMemoryError, TensorTooLargeError } from './errors';
 import { bufferBytes, elementBytes, numel, type Tensor, type TensorDtype } from './tensor';
+import type { KernelProfiler } from './profiler';
 
 /** GPU memory held by the engine's buffers. */
 export interface GpuMemory {
@@ -41,6 +42,8 @@ export class Gpu {
   private readonly fastMatmul: boolean;
   /** why the tensor-core path is off although the adapter offers it (the self-check failed), else null */
   fastProblem: string | null = null;
+  /** benchmarks: when set, every dispatch is timed on its own (profiler.ts) */
+  profiler: KernelProfiler | null = null;
   private readonly scratchBuffers = new Map<string, GPUBuffer>();
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
@@ -334,10 +337,16 @@ export class Recorder {
       entries.push({ buffer: this.gpu.uniformBuffer(uniforms) });
     }
     const bindGroup = this.gpu.bindGroup(pipeline, entries);
-    const pass = this.computePass();
+    const slot = this.gpu.profiler?.slot(`${pipeline.label} [${x},${y},${z}]`) ?? null;
+    if (slot !== null) this.endPass(); // a timed dispatch gets a pass of its own
+    const pass =
+      slot === null
+        ? this.computePass()
+        : this.enc.beginComputePass({ label: pipeline.label, timestampWrites: { querySet: this.gpu.profiler!.querySet, beginningOfPassWriteIndex: 2 * slot, endOfPassWriteIndex: 2 * slot + 1 } });
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
+    if (slot !== null) pass.end();
     this.dispatchCount++;
   }
 

@@ -10,6 +10,7 @@ import type { Checkpoint } from '../io/checkpoint';
 import { decodeToF32 } from '../io/dtype-decode';
 import { checkSupportedDtype, type TensorEntry } from '../io/safetensors';
 import type { ProgressFn } from '../io/progress';
+import { readAhead } from '../io/read-ahead';
 import type { ModelSpec } from './spec-types';
 import { weightTable, type WeightRef, type WeightRole } from './weights';
 
@@ -86,16 +87,30 @@ export interface UploadOptions {
 /** Bytes of weight writes queued between two waits for the GPU during a resident load. */
 const UPLOAD_FLUSH_BYTES = 256 * 2 ** 20;
 
-/** Uploads a vocabulary table chunk by chunk into `out` (the caller's: a failure midway leaves the
- *  chunks made so far where the caller can free them). */
-async function uploadVocabTable(gpu: Gpu, ckpt: Checkpoint, ref: WeightRef, opts: UploadOptions, afterWrite: (bytes: number) => Promise<void>, out: VocabChunk[]): Promise<void> {
-  const entry = ckpt.entries.get(ref.name)!;
-  const rowBytes = (entry.end - entry.begin) / ref.shape[0];
-  for (const { rowOffset, rows } of vocabChunkPlan(gpu, ref, entry.dtype, opts.maxVocabRowsPerChunk)) {
-    // each chunk from its own byte range: a table larger than 2 GiB is never read at once
-    const bytes = await ckpt.readTensorBytes(ref.name, { start: rowOffset * rowBytes, end: (rowOffset + rows) * rowBytes });
-    out.push({ rowOffset, rows, table: uploadTensor(gpu, ref.role, entry.dtype, [rows, ref.shape[1]], bytes, `${ref.name}[${rowOffset}:]`) });
-    await afterWrite(bytes.byteLength);
+/** One upload: a whole tensor, or one row chunk of a vocabulary table, with its bytes as stored. */
+interface UploadItem {
+  ref: WeightRef;
+  entry: TensorEntry;
+  /** rows of a vocabulary table chunk; undefined for a whole tensor */
+  chunk?: { rowOffset: number; rows: number };
+  bytes: Uint8Array;
+}
+
+/** The bytes of every upload in table order; vocabulary tables larger than a binding come as row
+ *  chunks, each read from its own byte range (a table above 2 GiB is never read at once). */
+async function* uploadItems(gpu: Gpu, ckpt: Checkpoint, refs: WeightRef[], opts: UploadOptions): AsyncGenerator<UploadItem> {
+  for (const ref of refs) {
+    const entry = ckpt.entries.get(ref.name)!;
+    checkSupportedDtype(entry);
+    if (ref.role !== 'embed' && ref.role !== 'lmHead') {
+      yield { ref, entry, bytes: await ckpt.readTensorBytes(ref.name) };
+      continue;
+    }
+    const rowBytes = (entry.end - entry.begin) / ref.shape[0];
+    for (const chunk of vocabChunkPlan(gpu, ref, entry.dtype, opts.maxVocabRowsPerChunk)) {
+      const bytes = await ckpt.readTensorBytes(ref.name, { start: chunk.rowOffset * rowBytes, end: (chunk.rowOffset + chunk.rows) * rowBytes });
+      yield { ref, entry, chunk, bytes };
+    }
   }
 }
 
@@ -137,18 +152,20 @@ async function uploadTensors(gpu: Gpu, spec: ModelSpec, ckpt: Checkpoint, refs: 
     await gpu.device.queue.onSubmittedWorkDone();
   };
   try {
-    for (const ref of refs) {
-      const entry = ckpt.entries.get(ref.name)!;
-      checkSupportedDtype(entry);
-      if (ref.role === 'embed') await uploadVocabTable(gpu, ckpt, ref, opts, flushUploads, embed);
-      else if (ref.role === 'lmHead') await uploadVocabTable(gpu, ckpt, ref, opts, flushUploads, (lmHead = []));
-      else {
-        const t = uploadTensor(gpu, ref.role, entry.dtype, ref.shape, await ckpt.readTensorBytes(ref.name), ref.name);
+    // the file read of the next tensor overlaps this one's upload (a warm page cache reads faster than one thread copies)
+    for await (const { ref, entry, chunk, bytes } of readAhead(uploadItems(gpu, ckpt, refs, opts))) {
+      if (chunk) {
+        const table = uploadTensor(gpu, ref.role, entry.dtype, [chunk.rows, ref.shape[1]], bytes, `${ref.name}[${chunk.rowOffset}:]`);
+        const c: VocabChunk = { rowOffset: chunk.rowOffset, rows: chunk.rows, table };
+        if (ref.role === 'embed') embed.push(c);
+        else (lmHead ??= []).push(c);
+      } else {
+        const t = uploadTensor(gpu, ref.role, entry.dtype, ref.shape, bytes, ref.name);
         if (ref.role === 'finalNorm') finalNorm = t;
         else layers[ref.layer!][ref.role as LayerRole] = t;
-        await flushUploads(entry.end - entry.begin);
       }
-      done += entry.end - entry.begin;
+      await flushUploads(bytes.byteLength);
+      done += bytes.byteLength;
       onProgress?.({ phase: 'upload', done, total: totalBytes, unit: 'bytes', message: ref.name });
     }
     // One round trip at the end surfaces allocation/validation errors before use.

@@ -10,7 +10,7 @@ import { benchMatmul } from '../gpu/bench-matmul';
 import { KernelProfiler, type KernelTime } from '../gpu/profiler';
 import { openNodeFolder } from '../io/node-files';
 import { openModel } from '../model/open';
-import { activationScores } from '../prune/calibration';
+import { activationScores, type CalibrationPhases } from '../prune/calibration';
 import { evaluateIds } from '../eval/perplexity';
 import { UsageError, optionalNumber, parseFlags, requireString } from './args';
 import { measureLatency } from '../eval/decode';
@@ -60,16 +60,21 @@ export async function runBenchGpu(argv: string[]): Promise<void> {
   mask.fill(1, 0, Math.floor(spec.vocabSize * 0.7));
   const cal = { ids, samples, seqLen: seq };
   // calibration in each precision, same run (fast falls back to exact where there are no tensor cores)
-  const calibByPrecision: Record<string, { ms: number; all: number[]; ran: string }> = {};
+  const calibByPrecision: Record<string, { ms: number; all: number[]; ran: string; phases: CalibrationPhases }> = {};
   for (const precision of precisions) {
     const m: LoadedModel = { ...model, precision };
     const all: number[] = [];
+    const phases: CalibrationPhases = { buffers: 0, record: 0, wait: 0, read: 0 };
     for (let i = 0; i < warmup + reps; i++) {
       const s = performance.now();
-      await activationScores(gpu, m, cal, mask, { activationBytes });
-      if (i >= warmup) all.push(performance.now() - s);
+      const p: CalibrationPhases = { buffers: 0, record: 0, wait: 0, read: 0 };
+      await activationScores(gpu, m, cal, mask, { activationBytes, phases: p });
+      if (i >= warmup) {
+        all.push(performance.now() - s);
+        for (const k of Object.keys(phases) as (keyof CalibrationPhases)[]) phases[k] += p[k] / reps; // mean ms per pass
+      }
     }
-    calibByPrecision[precision] = { ms: median(all), all, ran: precision === 'fast' && !gpu.hasFastMatmul ? 'exact (no subgroup matrices)' : precision };
+    calibByPrecision[precision] = { ms: median(all), all, ran: precision === 'fast' && !gpu.hasFastMatmul ? 'exact (no subgroup matrices)' : precision, phases };
   }
   // --profile: one more calibration pass per precision with every dispatch timed on its own (where the time goes)
   const profiles: Record<string, { total_ms: number; dropped: number; kernels: KernelTime[] }> = {};
@@ -150,7 +155,7 @@ export async function runBenchGpu(argv: string[]): Promise<void> {
     matvec_bf16: matvec.map((r) => ({ N: r.N, K: r.K, ms: r.ms, gb_s: r.gbPerS })),
     profile: f.profile ? profiles : undefined,
     calib_ms_all: calibMs,
-    calib_by_precision: Object.fromEntries(Object.entries(calibByPrecision).map(([p, c]) => [p, { ms: c.ms, tokens_s: (T / c.ms) * 1000, tflop_s: calibFlops / (c.ms / 1000) / 1e12, ran: c.ran, all: c.all }])),
+    calib_by_precision: Object.fromEntries(Object.entries(calibByPrecision).map(([p, c]) => [p, { ms: c.ms, tokens_s: (T / c.ms) * 1000, tflop_s: calibFlops / (c.ms / 1000) / 1e12, ran: c.ran, all: c.all, phases_ms: c.phases }])),
     latency,
     scaling,
   };

@@ -22,6 +22,18 @@ describe('Gpu context', () => {
     expect(() => gpu.upload(t, new Float32Array(3), 4)).toThrow(RangeError);
   });
 
+  it('reads several tensors in one round trip, each as it is', async () => {
+    const gpu = await testGpu();
+    const a = gpu.tensor([3], 'a', Float32Array.of(1, 2, 3));
+    const empty = gpu.tensor([0], 'empty');
+    const b = gpu.tensor([2, 2], 'b', Float32Array.of(-1, -2, -3, -4));
+    const [ra, re, rb] = await gpu.readMany([a, empty, b]);
+    expect(Array.from(ra)).toEqual([1, 2, 3]);
+    expect(re.length).toBe(0);
+    expect(Array.from(rb)).toEqual([-1, -2, -3, -4]);
+    await expect(gpu.readMany([gpu.weight([2, 2], 'bf16', 'w')])).rejects.toThrow(RangeError);
+  });
+
   it('throws TensorTooLargeError above maxStorageBufferBindingSize', async () => {
     const gpu = await testGpu();
     const rows = Math.floor(gpu.limits.maxStorageBufferBindingSize / 4 / 1024) + 1;

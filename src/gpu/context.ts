@@ -200,6 +200,37 @@ export class Gpu {
     return new Float32Array(await this.readBytes(t.buffer, bytes));
   }
 
+  /** Several f32 tensors in one round trip: one staging buffer, one map (a read per tensor costs a wait each). */
+  async readMany(ts: Tensor[]): Promise<Float32Array[]> {
+    for (const t of ts) if (t.dtype && t.dtype !== 'f32') throw new RangeError(`${t.label}: readMany() returns f32`);
+    const sizes = ts.map((t) => numel(t.shape) * 4);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (total === 0) return ts.map(() => new Float32Array(0));
+    this.assertAlive();
+    const staging = this.device.createBuffer({ label: 'read-many staging', size: total, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+    const enc = this.device.createCommandEncoder({ label: 'read many' });
+    let at = 0;
+    ts.forEach((t, i) => {
+      if (sizes[i] > 0) enc.copyBufferToBuffer(t.buffer, 0, staging, at, sizes[i]);
+      at += sizes[i];
+    });
+    this.device.queue.submit([enc.finish()]);
+    try {
+      await staging.mapAsync(MAP_READ_MODE);
+    } catch (e) {
+      this.assertAlive();
+      throw e;
+    }
+    const all = staging.getMappedRange().slice(0);
+    staging.destroy();
+    at = 0;
+    return sizes.map((n) => {
+      const out = new Float32Array(all, at, n / 4);
+      at += n;
+      return out;
+    });
+  }
+
   /** A tensor's bytes as stored (16-bit weights stay packed). */
   async readRaw(t: Tensor): Promise<Uint8Array> {
     const used = numel(t.shape) * elementBytes(t.dtype ?? 'f32');

@@ -68,6 +68,15 @@ export interface CalibrationPassOptions {
   /** GPU bytes for activations (the placement's share of the budget). */
   activationBytes: number;
   onProgress?: ProgressFn;
+  /** benchmarks: filled with wall ms per phase (buffers, recording and submits, waits for the GPU, the read of the sums) */
+  phases?: CalibrationPhases;
+}
+
+export interface CalibrationPhases {
+  buffers: number;
+  record: number;
+  wait: number;
+  read: number;
 }
 
 /**
@@ -80,6 +89,13 @@ export async function activationScores(
   keptMask: Uint8Array | null,
   opts: CalibrationPassOptions,
 ): Promise<ActivationScores> {
+  const phases = opts.phases;
+  let mark = performance.now();
+  const lap = (k: keyof CalibrationPhases) => {
+    const now = performance.now();
+    if (phases) phases[k] += now - mark;
+    mark = now;
+  };
   const S = cal.seqLen;
   const { batchWindows: B, groupBatches: G } = calibrationShape(gpu, m, cal, opts.activationBytes);
   const T = B * S;
@@ -90,6 +106,7 @@ export async function activationScores(
   const sumW: Tensor[] = Array.from({ length: L }, (_, l) => gpu.tensor([I], `common act2 L${l}`));
   const sumA: Tensor[] = Array.from({ length: L }, (_, l) => gpu.tensor([I], `act2 L${l}`));
   const total = cal.samples * S;
+  lap('buffers');
   try {
     for (let w0 = 0; w0 < cal.samples; w0 += B * G) {
       const count = Math.min(G, (cal.samples - w0) / B);
@@ -104,12 +121,14 @@ export async function activationScores(
         hooks: { onFfnIntermediate: (l, h, r, b) => ffnStats(gpu, r, h, weights[b], sumW[l], sumA[l]) },
         onLayer: (l) => opts.onProgress?.({ phase: 'calibrate', done: w0 * S + ((l + 1) / L) * count * T, total, unit: 'tokens' }),
       });
+      lap('record');
       await gpu.device.queue.onSubmittedWorkDone();
+      lap('wait');
       opts.onProgress?.({ phase: 'calibrate', done: (w0 + count * B) * S, total, unit: 'tokens' });
     }
-    const commonAct2 = await Promise.all(sumW.map(async (t) => Float64Array.from(await gpu.read(t))));
-    const act2 = await Promise.all(sumA.map(async (t) => Float64Array.from(await gpu.read(t))));
-    return { commonAct2, act2 };
+    const sums = (await gpu.readMany([...sumW, ...sumA])).map((a) => Float64Array.from(a));
+    lap('read');
+    return { commonAct2: sums.slice(0, L), act2: sums.slice(L) };
   } finally {
     destroyPassBuffers(gpu, p);
     for (const t of [...weights, ...sumW, ...sumA]) gpu.destroy(t);

@@ -166,6 +166,7 @@ describe('ffnStats', () => {
   it.each([
     [5, 172],
     [130, 37],
+    [700, 65], // three row chunks, the last one partial
   ])('T=%i I=%i accumulates weighted and plain act^2 over two calls', async (T, I) => {
     const gpu = await testGpu();
     const h = randomArray(T * I, T * I, -3, 3);

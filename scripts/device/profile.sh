@@ -15,8 +15,8 @@ timeout 200 python3 scripts/py/torch_speed.py --save-dir /tmp/speed-models --mod
 S /tmp/torch_speed.log model ms_per_pass tokens_per_s nominal_tflops decode_ms_per_token_fp32_eager
 for m in $MODELS; do
   step "ours $m (profiled)"
-  timeout 150 /tmp/node .devnode/cli.mjs bench-gpu --model /tmp/speed-models/$m --samples 16 --seq 512 --reps 3 --warmup 1 --precision ${PRECISION:-both} --decode --profile > "$OUT/ours_$m.json" 2> /tmp/ours_$m.err
-  echo "rc=$?"; S "$OUT/ours_$m.json" calib_by_precision eval_ms latency matmuls matvec_bf16; grep -m3 "error" /tmp/ours_$m.err
+  timeout 150 /tmp/node .devnode/cli.mjs bench-gpu --model /tmp/speed-models/$m --samples 16 --seq 512 --reps 3 --warmup 1 --precision ${PRECISION:-both} --decode --profile --attention-sweep > "$OUT/ours_$m.json" 2> /tmp/ours_$m.err
+  echo "rc=$?"; S "$OUT/ours_$m.json" calib_by_precision eval_ms latency matmuls matvec_bf16 attention_sweep; grep -m3 "error" /tmp/ours_$m.err
   python3 -c "
 import json,sys
 d=json.load(open(sys.argv[1]))

@@ -8,6 +8,9 @@ import { Gpu } from '../gpu/context';
 import { checkFastMatmul } from '../gpu/fast-check';
 import { benchMatmul } from '../gpu/bench-matmul';
 import { KernelProfiler, type KernelTime } from '../gpu/profiler';
+import { GpuTimer } from '../gpu/timer';
+import type { Recorder } from '../gpu/context';
+import { attention } from '../gpu/ops/attention';
 import { openNodeFolder } from '../io/node-files';
 import { openModel } from '../model/open';
 import { activationScores, type CalibrationPhases } from '../prune/calibration';
@@ -35,7 +38,7 @@ function randomIds(n: number, V: number, seed = 1234): Uint32Array {
 export async function runBenchGpu(argv: string[]): Promise<void> {
   const f = parseFlags(argv, {
     model: { type: 'string' }, samples: { type: 'string' }, seq: { type: 'string' }, reps: { type: 'string' }, warmup: { type: 'string' },
-    scaling: { type: 'boolean' }, precision: { type: 'string' }, decode: { type: 'boolean' }, profile: { type: 'boolean' },
+    scaling: { type: 'boolean' }, precision: { type: 'string' }, decode: { type: 'boolean' }, profile: { type: 'boolean' }, 'attention-sweep': { type: 'boolean' },
   });
   const precisions = ((f.precision as string | undefined) ?? 'both') === 'both' ? (['exact', 'fast'] as const) : ([f.precision as 'exact' | 'fast'] as const);
   for (const p of precisions) if (p !== 'exact' && p !== 'fast') throw new UsageError(`--precision must be exact, fast or both (got ${String(f.precision)})`);
@@ -109,6 +112,27 @@ export async function runBenchGpu(argv: string[]): Promise<void> {
     { T, N: D, K: I },
     { T: 512, N: Math.min(V, 65536), K: D },
   ]);
+  // --attention-sweep: the prefill attention kernel at this model's shape over [samples, seq], per tile choice
+  const attentionSweep: { keysPerBlock: number; queriesPerBlock: number; ms: number }[] = [];
+  if (f['attention-sweep']) {
+    const timer = new GpuTimer(gpu);
+    const q = gpu.tensor([T, H * E], 'sweep q', Float32Array.from({ length: T * H * E }, (_, i) => ((i * 7) % 13) / 13 - 0.5));
+    const k = gpu.tensor([T, K * E], 'sweep k', Float32Array.from({ length: T * K * E }, (_, i) => ((i * 5) % 11) / 11 - 0.5));
+    const out = gpu.tensor([T, H * E], 'sweep out');
+    for (const queriesPerBlock of [64, 128]) {
+      for (const keysPerBlock of [8, 16, 32]) {
+        const run = (rec: Recorder) => {
+          for (let i = 0; i < 5; i++) attention(gpu, rec, q, k, k, out, { heads: H, kvHeads: K, headDim: E, seqLen: seq, scale: spec.attnScale, keysPerBlock, queriesPerBlock });
+        };
+        await timer.time(run);
+        const times = [];
+        for (let r = 0; r < 3; r++) times.push((await timer.time(run)).ms / 5);
+        attentionSweep.push({ keysPerBlock, queriesPerBlock, ms: median(times) });
+      }
+    }
+    for (const t of [q, k, out]) gpu.destroy(t);
+    timer.destroy();
+  }
   // decode's matvec over bf16 weights: GB/s against the HBM (the weights dominate the bytes)
   const matvec = await benchMatmul(
     gpu,
@@ -154,6 +178,7 @@ export async function runBenchGpu(argv: string[]): Promise<void> {
     matmuls: mm.map((r) => ({ T: r.T, N: r.N, K: r.K, ms: r.ms, tflop_s: r.tflops })),
     matvec_bf16: matvec.map((r) => ({ N: r.N, K: r.K, ms: r.ms, gb_s: r.gbPerS })),
     profile: f.profile ? profiles : undefined,
+    attention_sweep: f['attention-sweep'] ? attentionSweep : undefined,
     calib_ms_all: calibMs,
     calib_by_precision: Object.fromEntries(Object.entries(calibByPrecision).map(([p, c]) => [p, { ms: c.ms, tokens_s: (T / c.ms) * 1000, tflop_s: calibFlops / (c.ms / 1000) / 1e12, ran: c.ran, all: c.all, phases_ms: c.phases }])),
     latency,

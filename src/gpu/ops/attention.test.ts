@@ -34,6 +34,8 @@ describe('attention', () => {
     ['decode: 1 query over a 9-key cache of 12 rows, 2 sequences', 2, 24, { H: 4, K: 2, E: 8, seqLen: 1, kvLen: 9, scale: 0.4 }],
     ['decode kernel: 3 queries, kvLen 7, E=128', 3, 10, { H: 2, K: 1, E: 128, seqLen: 3, kvLen: 7, scale: 128 ** -0.5 }],
     ['decode kernel: kvLen 300 (3 key chunks), softcap, window 200', 2, 2 * 300, { H: 2, K: 1, E: 16, seqLen: 1, kvLen: 300, scale: 0.3, softcap: 4, slidingWindow: 200 }],
+    ['128-query blocks: 2 sequences of 300 (3 blocks, the last partial), E=64', 600, 600, { H: 2, K: 1, E: 64, seqLen: 300, scale: 0.125 }],
+    ['128-query blocks with a window of 200 and softcap, E=64', 300, 300, { H: 2, K: 2, E: 64, seqLen: 300, scale: 0.125, softcap: 6, slidingWindow: 200 }],
     ['prefill kernel with a cache: 6 queries, kvLen 10, E=128 (2 threads per query)', 6, 12, { H: 2, K: 2, E: 128, seqLen: 6, kvLen: 10, scale: 0.1 }],
   ];
   it.each(cases)('%s matches the CPU reference (tol 2e-5)', async (name, T, Tk, o) => {

@@ -122,12 +122,15 @@ export async function activationScores(
         onLayer: (l) => opts.onProgress?.({ phase: 'calibrate', done: w0 * S + ((l + 1) / L) * count * T, total, unit: 'tokens' }),
       });
       lap('record');
-      await gpu.device.queue.onSubmittedWorkDone();
+      const last = w0 + B * G >= cal.samples;
+      // the read of the sums waits for the last group itself: one round trip fewer
+      if (!last) await gpu.device.queue.onSubmittedWorkDone();
       lap('wait');
-      opts.onProgress?.({ phase: 'calibrate', done: (w0 + count * B) * S, total, unit: 'tokens' });
+      if (!last) opts.onProgress?.({ phase: 'calibrate', done: (w0 + count * B) * S, total, unit: 'tokens' });
     }
     const sums = (await gpu.readMany([...sumW, ...sumA])).map((a) => Float64Array.from(a));
     lap('read');
+    opts.onProgress?.({ phase: 'calibrate', done: total, total, unit: 'tokens' });
     return { commonAct2: sums.slice(0, L), act2: sums.slice(L) };
   } finally {
     destroyPassBuffers(gpu, p);

@@ -146,8 +146,11 @@ export class EngineSession implements EngineSessionApi {
     const activationBytes = this.activationBytes();
     const { mode, modeNote } = this.computeMode(opts.mode);
     const model: LoadedModel = { ...this.model, precision: mode };
-    const { act2 } = await activationScores(this.gpu, model, windows, null, { activationBytes, onProgress });
-    const mass = await predictedMass(this.gpu, model, windows, { activationBytes, onProgress });
+    // the two passes allocate the same activation buffers: the second reuses the first's
+    const { act2, mass } = await this.gpu.withBufferReuse(async () => ({
+      act2: (await activationScores(this.gpu, model, windows, null, { activationBytes, onProgress })).act2,
+      mass: await predictedMass(this.gpu, model, windows, { activationBytes, onProgress }),
+    }));
     const scorer = new FfnScorer({ gpu: this.gpu, model, ckpt: this.ckpt, table: this.table, windows, counts: windowCounts, act2, activationBytes });
     this.calibration = { opts, mode, windows, counts, mass, scorer };
     this.vocabCache.clear(); // frequency order depends on the new counts

@@ -34,6 +34,39 @@ describe('Gpu context', () => {
     await expect(gpu.readMany([gpu.weight([2, 2], 'bf16', 'w')])).rejects.toThrow(RangeError);
   });
 
+  it('reuses freed tensors of the same size inside withBufferReuse, zeroed, and frees them at the end', async () => {
+    const gpu = await testGpu();
+    const before = gpu.memory().allocatedBytes;
+    let first: GPUBuffer | undefined;
+    await gpu.withBufferReuse(async () => {
+      const a = gpu.tensor([1000], 'a', new Float32Array(1000).fill(7));
+      first = a.buffer;
+      gpu.destroy(a);
+      expect(gpu.memory().allocatedBytes).toBe(before);
+      expect(gpu.reusableBytes).toBe(4000);
+      const b = gpu.tensor([1000], 'b');
+      expect(b.buffer).toBe(first); // the same buffer, handed out again
+      expect(gpu.reusableBytes).toBe(0);
+      expect(Array.from(await gpu.read(b)).every((v) => v === 0)).toBe(true); // zeroed like a new tensor
+      gpu.upload(b, new Float32Array(1000).fill(3));
+      gpu.destroy(b);
+      gpu.destroy(b); // a second free leaves the kept buffer alone
+      const other = gpu.tensor([10], 'other'); // another small size: allocated anew, the kept one stays
+      expect(other.buffer).not.toBe(first);
+      expect(gpu.reusableBytes).toBe(4000);
+      const big = gpu.tensor([2 ** 18 + 4], 'big'); // another size >= 1 MiB: frees what is kept first
+      expect(gpu.reusableBytes).toBe(0);
+      gpu.destroy(other);
+      gpu.destroy(big);
+    });
+    expect(gpu.reusableBytes).toBe(0);
+    expect(gpu.memory().allocatedBytes).toBe(before);
+    // outside the scope a freed tensor is destroyed, not kept
+    const c = gpu.tensor([1000], 'c');
+    gpu.destroy(c);
+    expect(gpu.tensor([1000], 'd').buffer).not.toBe(c.buffer);
+  });
+
   it('throws TensorTooLargeError above maxStorageBufferBindingSize', async () => {
     const gpu = await testGpu();
     const rows = Math.floor(gpu.limits.maxStorageBufferBindingSize / 4 / 1024) + 1;

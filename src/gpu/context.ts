@@ -101,11 +101,64 @@ export class Gpu {
 
   /** createBuffer with accounting (every engine buffer goes through here). */
   createBuffer(desc: GPUBufferDescriptor): GPUBuffer {
-    const buffer = this.device.createBuffer(desc);
+    const buffer = this.reused(desc) ?? this.device.createBuffer(desc);
+    if (desc.usage === TENSOR_USAGE) this.reusable.add(buffer);
     this.sizes.set(buffer, desc.size);
     this.allocated += desc.size;
     this.peak = Math.max(this.peak, this.allocated);
     return buffer;
+  }
+
+  // Buffer reuse (withBufferReuse): tensors freed inside the scope wait, by size, for the next
+  // tensor of the same size, as PyTorch's caching allocator keeps activations between passes.
+  // Creating and lazily zeroing ~1.5 GB of pass buffers took 11 ms per Qwen2.5-0.5B pass on the H200.
+  private reusePool: Map<number, GPUBuffer[]> | null = null;
+  private readonly reusable = new WeakSet<GPUBuffer>();
+  private readonly pooled = new Set<GPUBuffer>();
+
+  /**
+   * Runs `fn` with freed tensors kept for reuse (a calibration's passes allocate the same buffers
+   * each time); all kept ones are destroyed when it ends. Nested calls share the outer scope.
+   */
+  async withBufferReuse<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.reusePool) return fn();
+    this.reusePool = new Map();
+    try {
+      return await fn();
+    } finally {
+      this.releaseReusePool();
+      this.reusePool = null;
+    }
+  }
+
+  /** Bytes of freed buffers waiting for reuse (not counted in memory().allocatedBytes). */
+  get reusableBytes(): number {
+    let n = 0;
+    for (const [size, list] of this.reusePool ?? []) n += size * list.length;
+    return n;
+  }
+
+  /** A kept buffer for this request, cleared to zero; null when none fits. A request of another
+   *  size of 1 MiB or more first frees every kept buffer: they must not hold memory it may need. */
+  private reused(desc: GPUBufferDescriptor): GPUBuffer | null {
+    if (!this.reusePool || desc.usage !== TENSOR_USAGE) return null;
+    const list = desc.mappedAtCreation ? undefined : this.reusePool.get(desc.size);
+    const b = list?.pop();
+    if (b) {
+      this.pooled.delete(b);
+      const enc = this.device.createCommandEncoder({ label: 'clear reused buffer' });
+      enc.clearBuffer(b); // tensors start zeroed; queue order puts this after the work of its last owner
+      this.device.queue.submit([enc.finish()]);
+      return b;
+    }
+    if (desc.size >= 2 ** 20) this.releaseReusePool();
+    return null;
+  }
+
+  private releaseReusePool(): void {
+    for (const list of this.reusePool?.values() ?? []) for (const b of list) b.destroy();
+    this.reusePool?.clear();
+    this.pooled.clear();
   }
 
   /** Allocates an f32 tensor (zeroed unless data is given). Throws TensorTooLargeError above one binding. */
@@ -262,9 +315,17 @@ export class Gpu {
   destroy(t: Tensor | GPUBuffer): void {
     const buffer = 'buffer' in t && 'shape' in t ? t.buffer : (t as GPUBuffer);
     const size = this.sizes.get(buffer);
+    if (size === undefined && this.pooled.has(buffer)) return; // freed twice: it is already kept
     if (size !== undefined) {
       this.allocated -= size;
       this.sizes.delete(buffer);
+      if (this.reusePool && this.reusable.has(buffer)) {
+        const list = this.reusePool.get(size) ?? [];
+        list.push(buffer);
+        this.reusePool.set(size, list);
+        this.pooled.add(buffer);
+        return;
+      }
     }
     buffer.destroy();
   }

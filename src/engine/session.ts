@@ -18,7 +18,6 @@ import { TextTokenizer } from '../tokenizer/text-tokenizer';
 import { selectVocabulary, type VocabSelection } from '../prune/vocab-select';
 import { activationScores, calibrationWindows, tokenCounts, type CalibrationWindows } from '../prune/calibration';
 import { FfnScorer } from '../prune/ffn-scores';
-import { predictedMass } from '../prune/token-probs';
 import { PruneSettingsError, selectFfnChannels } from '../prune/ffn-select';
 import type { PruneSelection } from '../prune/pruned-model';
 import { exportPrunedFolder } from '../prune/export';
@@ -140,19 +139,17 @@ export class EngineSession implements EngineSessionApi {
     const t0 = performance.now();
     onProgress?.({ phase: 'tokenize', done: 0, total: 1, unit: 'steps' });
     const ids = this.tokenizer.encode(text);
+    const tokenizeMs = performance.now() - t0;
     const windows = calibrationWindows(ids, opts.samples, opts.sampleTokens);
     const windowCounts = tokenCounts(windows.ids, this.spec.vocabSize);
     const counts = { text: tokenCounts(ids, this.spec.vocabSize), windows: windowCounts };
     const activationBytes = this.activationBytes();
     const { mode, modeNote } = this.computeMode(opts.mode);
     const model: LoadedModel = { ...this.model, precision: mode };
-    // the two passes allocate the same activation buffers: the second reuses the first's
-    const { act2, mass } = await this.gpu.withBufferReuse(async () => ({
-      act2: (await activationScores(this.gpu, model, windows, null, { activationBytes, onProgress })).act2,
-      mass: await predictedMass(this.gpu, model, windows, { activationBytes, onProgress }),
-    }));
+    // one pass over the stack for both the FFN statistics and the predicted token mass
+    const { act2, mass } = await activationScores(this.gpu, model, windows, null, { activationBytes, onProgress, withMass: true });
     const scorer = new FfnScorer({ gpu: this.gpu, model, ckpt: this.ckpt, table: this.table, windows, counts: windowCounts, act2, activationBytes });
-    this.calibration = { opts, mode, windows, counts, mass, scorer };
+    this.calibration = { opts, mode, windows, counts, mass: mass!, scorer };
     this.vocabCache.clear(); // frequency order depends on the new counts
     this.preview.drop();
     const ms = performance.now() - t0;
@@ -162,6 +159,7 @@ export class EngineSession implements EngineSessionApi {
       tokens: windows.ids.length,
       distinctTokens: distinct,
       ms,
+      tokenizeMs,
       tokensPerSecond: (windows.ids.length / ms) * 1000,
       minVocab: this.vocabulary(this.spec.vocabSize).alwaysKept,
       mode,

@@ -87,6 +87,8 @@ export interface CalibrationSummary {
   tokens: number;
   distinctTokens: number;
   ms: number;
+  /** of ms, the time the tokenizer took over the whole text (its counts rank the vocabulary) */
+  tokenizeMs: number;
   tokensPerSecond: number;
   /** smallest legal vocabulary (special + byte tokens). */
   minVocab: number;

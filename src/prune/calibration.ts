@@ -8,6 +8,7 @@ import { ffnStats } from '../gpu/ops';
 import type { LoadedModel } from '../model/forward';
 import { createPassBuffers, destroyPassBuffers, passShape, runDecoder, type PassShape } from '../model/pass';
 import type { ProgressFn } from '../io/progress';
+import { MASS_BYTES_PER_TOKEN, MassHead, massHeadBytes } from './token-probs';
 
 export class CalibrationTextError extends Error {
   constructor(message: string) {
@@ -48,10 +49,11 @@ export function tokenCounts(ids: ArrayLike<number>, vocabSize: number): Uint32Ar
  * sample count, so no batch carries padding windows (they would enter act2 and the layer
  * statistics).
  */
-export function calibrationShape(gpu: Gpu, m: LoadedModel, cal: CalibrationWindows, activationBytes: number): PassShape {
+export function calibrationShape(gpu: Gpu, m: LoadedModel, cal: CalibrationWindows, activationBytes: number, withMass = false): PassShape {
   // per-layer sums (2 x L x I) and a kept-token weight per token beside the activations
-  const sums = 8 * m.spec.layers * m.intermediate;
-  const shape = passShape(gpu, m, cal.seqLen, cal.samples, activationBytes - sums, 4);
+  // and, with the predicted mass, the LM head's chunks, its [V] sums and its per-token state
+  const sums = 8 * m.spec.layers * m.intermediate + (withMass ? massHeadBytes(gpu, m, activationBytes) : 0);
+  const shape = passShape(gpu, m, cal.seqLen, cal.samples, activationBytes - sums, 4 + (withMass ? MASS_BYTES_PER_TOKEN : 0));
   let B = Math.min(cal.samples, shape.batchWindows);
   while (cal.samples % B !== 0) B--;
   return { batchWindows: B, groupBatches: Math.min(shape.groupBatches, cal.samples / B) };
@@ -62,12 +64,16 @@ export interface ActivationScores {
   commonAct2: Float64Array[];
   /** per layer [I]: sum of h^2 over all positions. */
   act2: Float64Array[];
+  /** [V]: the predicted token mass (token-probs.ts), when asked for with withMass. */
+  mass?: Float64Array;
 }
 
 export interface CalibrationPassOptions {
   /** GPU bytes for activations (the placement's share of the budget). */
   activationBytes: number;
   onProgress?: ProgressFn;
+  /** also add up the predicted token mass from the same pass (the LM head after the last layer) */
+  withMass?: boolean;
   /** benchmarks: filled with wall ms per phase (buffers, recording and submits, waits for the GPU, the read of the sums) */
   phases?: CalibrationPhases;
 }
@@ -97,7 +103,8 @@ export async function activationScores(
     mark = now;
   };
   const S = cal.seqLen;
-  const { batchWindows: B, groupBatches: G } = calibrationShape(gpu, m, cal, opts.activationBytes);
+  const withMass = opts.withMass ?? false;
+  const { batchWindows: B, groupBatches: G } = calibrationShape(gpu, m, cal, opts.activationBytes, withMass);
   const T = B * S;
   const I = m.intermediate;
   const L = m.spec.layers;
@@ -105,6 +112,7 @@ export async function activationScores(
   const weights = p.batches.map((_, b) => gpu.tensor([T], `kept-token weight ${b}`));
   const sumW: Tensor[] = Array.from({ length: L }, (_, l) => gpu.tensor([I], `common act2 L${l}`));
   const sumA: Tensor[] = Array.from({ length: L }, (_, l) => gpu.tensor([I], `act2 L${l}`));
+  const head = withMass ? new MassHead(gpu, m, T, G, opts.activationBytes) : null;
   const total = cal.samples * S;
   lap('buffers');
   try {
@@ -120,7 +128,9 @@ export async function activationScores(
       await runDecoder(gpu, m, p, count, S, {
         hooks: { onFfnIntermediate: (l, h, r, b) => ffnStats(gpu, r, h, weights[b], sumW[l], sumA[l]) },
         onLayer: (l) => opts.onProgress?.({ phase: 'calibrate', done: w0 * S + ((l + 1) / L) * count * T, total, unit: 'tokens' }),
+        finalNorm: withMass,
       });
+      await head?.record(p, count);
       lap('record');
       const last = w0 + B * G >= cal.samples;
       // the read of the sums waits for the last group itself: one round trip fewer
@@ -128,12 +138,13 @@ export async function activationScores(
       lap('wait');
       if (!last) opts.onProgress?.({ phase: 'calibrate', done: (w0 + count * B) * S, total, unit: 'tokens' });
     }
-    const sums = (await gpu.readMany([...sumW, ...sumA])).map((a) => Float64Array.from(a));
+    const sums = (await gpu.readMany([...sumW, ...sumA, ...(head ? [head.sumsTensor] : [])])).map((a) => Float64Array.from(a));
     lap('read');
     opts.onProgress?.({ phase: 'calibrate', done: total, total, unit: 'tokens' });
-    return { commonAct2: sums.slice(0, L), act2: sums.slice(L) };
+    return { commonAct2: sums.slice(0, L), act2: sums.slice(L, 2 * L), ...(head ? { mass: sums[2 * L] } : {}) };
   } finally {
     destroyPassBuffers(gpu, p);
+    head?.destroy();
     for (const t of [...weights, ...sumW, ...sumA]) gpu.destroy(t);
   }
 }

@@ -8,7 +8,7 @@ import { testDevice } from '../gpu/test-device';
 import { openNodeFolder } from '../io/node-files';
 import { openSession, type EngineSession } from '../engine/session';
 import { FIXTURES, GOLDENS, STORIES260K } from '../testing/fixtures';
-import { calibrationWindows } from './calibration';
+import { activationScores, calibrationWindows } from './calibration';
 import { predictedMass } from './token-probs';
 
 const golden = JSON.parse(readFileSync(join(GOLDENS, 'predicted-mass-stories260K.json'), 'utf8'));
@@ -33,5 +33,26 @@ describe('predicted token mass', () => {
     expect(d).toBeLessThan(1e-4);
     expect(Math.abs(total - 128)).toBeLessThan(1e-3);
     expect(top(mass)).toEqual(top(golden.mass));
+  });
+
+  it('comes from the calibration pass too, beside unchanged FFN statistics (one pass over the stack for both)', async () => {
+    const ids = s.tokenizer.encode(readFileSync(join(FIXTURES, 'corpora', 'wikitext2-test.raw'), 'utf8'));
+    const windows = calibrationWindows(ids, golden.windows, golden.seq);
+    const activationBytes = s.activationBytes();
+    const alone = await activationScores(s.gpu, s.model, windows, null, { activationBytes });
+    const both = await activationScores(s.gpu, s.model, windows, null, { activationBytes, withMass: true });
+    expect(alone.mass).toBeUndefined();
+    let dMass = 0;
+    for (let c = 0; c < 512; c++) dMass = Math.max(dMass, Math.abs(both.mass![c] - golden.mass[c]));
+    let dAct = 0;
+    for (let l = 0; l < alone.act2.length; l++) {
+      for (let j = 0; j < alone.act2[l].length; j++) {
+        dAct = Math.max(dAct, Math.abs(both.act2[l][j] - alone.act2[l][j]) / Math.max(1e-30, Math.abs(alone.act2[l][j])));
+        dAct = Math.max(dAct, Math.abs(both.commonAct2[l][j] - alone.commonAct2[l][j]) / Math.max(1e-30, Math.abs(alone.commonAct2[l][j])));
+      }
+    }
+    console.log(`fused pass: max |mass - numpy| ${dMass.toExponential(2)}; max relative act2 difference to the pass alone ${dAct.toExponential(2)}`);
+    expect(dMass).toBeLessThan(1e-4);
+    expect(dAct).toBeLessThan(1e-6);
   });
 });

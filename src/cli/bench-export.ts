@@ -1,10 +1,11 @@
 // `compact-studio bench-export --model DIR [--out DIR] [--reps 3] [--vocab-ratio 0.75] [--ffn-ratio 0.75]`:
 // the export's speed against a plain copy of the same safetensors on the same disk, in one run, no GPU.
 // The prune keeps vocabulary rows and FFN channels spread evenly over each axis (the mix of row
-// gathers and strided column gathers a real selection makes). The copy reads and writes 64 MiB pieces and syncs, as the
-// export does; both are measured warm (the model's files read once before the first rep), and only
-// one of their outputs is on disk at a time.
-import { mkdtemp, open, rm } from 'node:fs/promises';
+// gathers and strided column gathers a real selection makes). The copy reads and writes 64 MiB
+// pieces through the export's file sink (background flushes, a sync before close); both are
+// measured warm (the model's files read once before the first rep), and only one of their
+// outputs is on disk at a time.
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspectModel } from '../model/open';
@@ -22,22 +23,20 @@ export function spreadIds(n: number, keep: number): Uint32Array {
   return out;
 }
 
-/** Copies the checkpoint's shards byte for byte into `dir` (64 MiB reads and writes, then fsync). */
+/** Copies the checkpoint's shards byte for byte into `dir` in 64 MiB pieces, through the export's own
+ *  file sink (the same background flushes and the sync before close). */
 async function plainCopy(files: ModelFiles, shards: string[], dir: string): Promise<number> {
+  const out = await nodeOutputFolder(dir);
   let bytes = 0;
   for (const name of shards) {
     const src = files.get(name)!;
-    const handle = await open(join(dir, name), 'wx');
-    try {
-      for (let at = 0; at < src.size; at += EXPORT_CHUNK_BYTES) {
-        const chunk = await src.read(at, Math.min(src.size, at + EXPORT_CHUNK_BYTES));
-        for (let done = 0; done < chunk.length; ) done += (await handle.write(chunk, done, chunk.length - done)).bytesWritten;
-        bytes += chunk.length;
-      }
-      await handle.sync();
-    } finally {
-      await handle.close();
+    const sink = await out.create(name);
+    for (let at = 0; at < src.size; at += EXPORT_CHUNK_BYTES) {
+      const chunk = await src.read(at, Math.min(src.size, at + EXPORT_CHUNK_BYTES));
+      await sink.write(chunk);
+      bytes += chunk.length;
     }
+    await sink.close();
   }
   return bytes;
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OutputFolderError } from './errors';
-import { stageNodeOutput } from './node-output';
+import { fileSink, stageNodeOutput } from './node-output';
 
 const tmp = (tag: string) => mkdtempSync(join(tmpdir(), `cs-stage-${tag}-`));
 const text = new TextEncoder();
@@ -95,5 +95,61 @@ describe('stageNodeOutput', () => {
     expect(lstatSync(target).isSymbolicLink()).toBe(true);
     expect(readdirSync(elsewhere)).toEqual([]);
     await staged.discard();
+  });
+});
+
+describe('fileSink', () => {
+  /** A FileHandle stand-in: records writes and flushes; datasync resolves when the test says. */
+  function fakeHandle(failFlush = false) {
+    const log: string[] = [];
+    const pending: (() => void)[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const handle = {
+      async write(chunk: Uint8Array, offset: number, length: number) {
+        log.push(`write ${length}`);
+        return { bytesWritten: length, buffer: chunk.subarray(offset) };
+      },
+      datasync() {
+        log.push('datasync');
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        return new Promise<void>((resolve, reject) => pending.push(() => (inFlight--, failFlush ? reject(new Error('EIO: i/o error, fdatasync')) : resolve())));
+      },
+      async sync() {
+        log.push('sync');
+      },
+      async close() {
+        log.push('close');
+      },
+    };
+    return { handle: handle as unknown as import('node:fs/promises').FileHandle, log, pending, maxInFlight: () => maxInFlight };
+  }
+
+  it('flushes in the background every N bytes, one flush at a time, and syncs before it closes', async () => {
+    const f = fakeHandle();
+    const sink = fileSink(f.handle, 100);
+    for (let i = 0; i < 5; i++) await sink.write(new Uint8Array(60)); // 120 bytes -> flush; the next two wait for it
+    expect(f.log.filter((l) => l === 'datasync')).toHaveLength(1);
+    f.pending.shift()!();
+    await new Promise((r) => setTimeout(r, 0));
+    await sink.write(new Uint8Array(60)); // 180 unflushed since the first flush began -> a second one
+    expect(f.log.filter((l) => l === 'datasync')).toHaveLength(2);
+    const closing = sink.close();
+    f.pending.shift()!(); // close waits for the flush in flight, then syncs
+    await closing;
+    expect(f.log.slice(-2)).toEqual(['sync', 'close']);
+    expect(f.maxInFlight()).toBe(1);
+  });
+
+  it('a background flush that fails fails the next write (and close still closes the file)', async () => {
+    const f = fakeHandle(true);
+    const sink = fileSink(f.handle, 10);
+    await sink.write(new Uint8Array(20));
+    f.pending.shift()!();
+    await new Promise((r) => setTimeout(r, 0));
+    await expect(sink.write(new Uint8Array(20))).rejects.toThrow(/EIO/);
+    await expect(sink.close()).rejects.toThrow(/EIO/);
+    expect(f.log.at(-1)).toBe('close');
+    expect(f.log).not.toContain('sync');
   });
 });

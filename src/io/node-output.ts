@@ -231,17 +231,42 @@ function exclusiveFolder(root: string): OutputFolder {
   };
 }
 
-function fileSink(handle: FileHandle): ByteSink {
+/**
+ * Bytes written between two background flushes (fdatasync, one at a time, not awaited by write):
+ * the disk writes while the export gathers the next chunks, instead of a whole 5 GB shard in the
+ * fsync before the rename (most of a 12 GB export's time on the H200 machine's 0.7 GB/s disk).
+ */
+export const FLUSH_EVERY_BYTES = 256 * 2 ** 20;
+
+/** A file's sink: writes in pieces of at most 1 GiB, flushes in the background, and syncs on close. */
+export function fileSink(handle: FileHandle, flushEveryBytes = FLUSH_EVERY_BYTES): ByteSink {
+  let unflushed = 0;
+  let flushing: Promise<void> | null = null;
+  let flushError: unknown = null;
+  const failed = () => {
+    if (flushError !== null) throw flushError; // a flush that failed (EIO, ENOSPC) fails the export
+  };
   return {
     async write(chunk) {
+      failed();
       let done = 0;
       while (done < chunk.length) {
         const { bytesWritten } = await handle.write(chunk, done, Math.min(MAX_WRITE_CHUNK, chunk.length - done));
         done += bytesWritten;
       }
+      unflushed += chunk.length;
+      if (unflushed >= flushEveryBytes && flushing === null) {
+        unflushed = 0;
+        flushing = handle.datasync().then(
+          () => void (flushing = null),
+          (e) => void ((flushError = e), (flushing = null)),
+        );
+      }
     },
     async close() {
       try {
+        await flushing;
+        failed();
         await handle.sync(); // on disk before the folder is renamed into place
       } finally {
         await handle.close();

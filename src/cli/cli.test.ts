@@ -66,3 +66,20 @@ describe('compact-studio CLI errors', () => {
     console.log(r.err.trim());
   });
 });
+
+describe('compact-studio prune', () => {
+  it('tokenizes the calibration text on a worker thread while the model loads, to the same ids', async () => {
+    const { TextTokenizer } = await import('../tokenizer/text-tokenizer');
+    const text = readFileSync(TEXT, 'utf8');
+    const tok = TextTokenizer.fromJson(JSON.parse(readFileSync(join(MODEL, 'tokenizer.json'), 'utf8')), JSON.parse(readFileSync(join(MODEL, 'tokenizer_config.json'), 'utf8')));
+    const first = tok.encode(text).slice(0, 2 * 64);
+    const out = join(mkdtempSync(join(tmpdir(), 'cs-cli-aside-')), 'out');
+    const r = cli('prune', '--model', MODEL, '--calib', TEXT, '--vocab-ratio', '0.9', '--ffn-ratio', '0.9', '--samples', '2', '--sample-tokens', '64', '--out', out, '--json');
+    expect(r.code, r.err).toBe(0);
+    const { calibration } = JSON.parse(r.out);
+    console.log(JSON.stringify(calibration));
+    expect(calibration.tokenized_during_load).toBe(true);
+    expect(calibration.tokens).toBe(128);
+    expect(calibration.distinct_tokens).toBe(new Set(first).size);
+  });
+});

@@ -7,6 +7,7 @@ import { stageNodeOutput, type StagedOutput } from '../io/node-output';
 import type { ModelFiles } from '../io/source';
 import { unexpectedTensors } from '../model/weights';
 import { openSession, type EngineSession } from '../engine/session';
+import type { CalibrationText, OpenOptions } from '../engine/session-api';
 import { utf8Prefix } from '../eval/windows';
 import { CalibrationTextError } from '../prune/calibration';
 import { CRITERIA } from '../engine/criteria';
@@ -23,6 +24,7 @@ import { gpuMemoryFlag } from './gpu-budget';
 import { runSelftest } from './selftest';
 import { TARGET_FLAGS, TARGET_USAGE, candidateJson, candidateLines, parseTarget, selectSeq, selectionText, targetBudget, targetCountSpans, targetCriteria, targetOrders } from './prune-target';
 import { runBenchFast } from './bench-fast';
+import { runTokenizeTask, tokenizeAside, type TokenizedAside } from './tokenize-aside';
 
 const USAGE = `compact-studio <command> [flags]
 
@@ -65,7 +67,7 @@ let line: ProgressLine | null = null;
 
 type Budget = ReturnType<typeof gpuMemoryFlag>;
 
-async function session(files: ModelFiles, quiet: boolean, progress: ProgressLine, budget: Budget): Promise<EngineSession> {
+async function session(files: ModelFiles, quiet: boolean, progress: ProgressLine, budget: Budget, onInspected?: OpenOptions['onInspected']): Promise<EngineSession> {
   const gpu = await nodeGpu();
   const { device, info } = await acquireDevice(gpu, (e) => console.error(`WebGPU error: ${e.message}`));
   device.lost.then((l) => {
@@ -73,7 +75,7 @@ async function session(files: ModelFiles, quiet: boolean, progress: ProgressLine
   });
   if (!quiet) console.error(`device: ${deviceLabel(info)}`);
   progress.stage('load');
-  const s = await openSession(device, files, { gpuMemoryBytes: budget?.bytes, budgetSource: budget?.source, onProgress: (p) => progress.update(p) });
+  const s = await openSession(device, files, { gpuMemoryBytes: budget?.bytes, budgetSource: budget?.source, onProgress: (p) => progress.update(p), onInspected });
   if (!quiet) progress.note(`placement: ${s.plan.mode} (${s.plan.reason}; budget ${s.placement.budgetSource})`);
   const { dropped, carried } = unexpectedTensors(s.spec, s.ckpt.entries);
   if (dropped.length) progress.note(`note: ${dropped.length} tensor(s) in the checkpoint are not used by config.json and are left out: ${dropped.slice(0, 5).join(', ')}${dropped.length > 5 ? ', ...' : ''}`);
@@ -165,7 +167,10 @@ async function cmdPrune(argv: string[]): Promise<void> {
   const unhook = discardOnSignal(staged);
   try {
     const progress = (line = new ProgressLine(process.stderr));
-    const s = await session(files, Boolean(f.json), progress, budget);
+    // the calibration text is tokenized on a worker thread while the weights load
+    let aside: Promise<TokenizedAside | null> = Promise.resolve(null);
+    const s = await session(files, Boolean(f.json), progress, budget, (t) => (aside = tokenizeAside(t, calibText)));
+    const calibInput = async (): Promise<CalibrationText> => (await aside) ?? calibText;
     const { vocabSize: V, intermediate: I } = s.spec;
     let req: { vocabKeep: number; ffnKeep: number };
     let chosen: Record<string, unknown> | undefined;
@@ -174,7 +179,7 @@ async function cmdPrune(argv: string[]): Promise<void> {
       // the selection text only ranks the candidates; counts and FFN scores come from this calibration
       progress.stage('calibrate');
       try {
-        cal = await s.calibrate(calibText, opts, (p) => progress.update(p));
+        cal = await s.calibrate(await calibInput(), opts, (p) => progress.update(p));
       } catch (e) {
         if (e instanceof CalibrationTextError && !f['select-text']) throw new CalibrationTextError(`${e.message} (the last ${new TextEncoder().encode(sel.text).length} bytes were set aside as the selection text: give --select-text FILE to calibrate on all of --calib)`);
         throw e;
@@ -200,7 +205,7 @@ async function cmdPrune(argv: string[]): Promise<void> {
       req = { vocabKeep: ratioOrCount(f, 'vocab-keep', 'vocab-ratio', V), ffnKeep: ratioOrCount(f, 'ffn-keep', 'ffn-ratio', I) };
       s.planSummary(req); // V' >= the always-kept set, I' in range: fail before calibrating
       progress.stage('calibrate');
-      cal = await s.calibrate(calibText, opts, (p) => progress.update(p));
+      cal = await s.calibrate(await calibInput(), opts, (p) => progress.update(p));
     }
     progress.stage('select');
     await s.selection(req); // cached: the export reuses it
@@ -215,7 +220,7 @@ async function cmdPrune(argv: string[]): Promise<void> {
       params_after: summary.paramsAfter,
       reduction: 1 - summary.paramsAfter.total / summary.paramsBefore.total,
       kept_by_reason: summary.keptByReason,
-      calibration: { tokens: cal.tokens, distinct_tokens: cal.distinctTokens, tokens_per_second: Math.round(cal.tokensPerSecond), tokenize_s: +(cal.tokenizeMs / 1000).toFixed(2), mode: cal.mode, mode_note: cal.modeNote },
+      calibration: { tokens: cal.tokens, distinct_tokens: cal.distinctTokens, tokens_per_second: Math.round(cal.tokensPerSecond), tokenize_s: +(cal.tokenizeMs / 1000).toFixed(2), tokenized_during_load: (await aside) !== null, mode: cal.mode, mode_note: cal.modeNote },
       placement: s.placement,
       options: opts,
       ...(chosen ? { target: chosen } : {}),
@@ -286,6 +291,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
-// Dawn keeps the event loop alive; exit once output is flushed.
-process.stdout.write('', () => process.exit(process.exitCode));
+// the same bundle runs the tokenizer's worker thread (tokenize-aside.ts)
+if (!runTokenizeTask()) {
+  process.exitCode = await main(process.argv.slice(2));
+  // Dawn keeps the event loop alive; exit once output is flushed.
+  process.stdout.write('', () => process.exit(process.exitCode));
+}

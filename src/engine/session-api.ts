@@ -9,7 +9,7 @@ import type { TargetSearch } from './target';
 export interface EngineSessionApi {
   summary(): ModelSummary;
   /** Runs calibration (token counts + FFN scores for every criterion) on the GPU. */
-  calibrate(text: string, opts: CalibrationOptions, onProgress?: ProgressFn): Promise<CalibrationSummary>;
+  calibrate(text: CalibrationText, opts: CalibrationOptions, onProgress?: ProgressFn): Promise<CalibrationSummary>;
   /** Switches vocabulary order, FFN criterion and merge closure after calibrate(), without a new pass. */
   setOptions(opts: SelectionOptions): void;
   /** Pure and fast: parameter counts for a (V', I') choice; needs calibrate() for vocab reasons. */
@@ -36,7 +36,14 @@ export interface OpenOptions {
   /** where gpuMemoryBytes came from, for the placement note (e.g. "--gpu-memory 4GiB"). */
   budgetSource?: string;
   onProgress?: ProgressFn;
+  /** called once every file is checked, before the weights load: the tokenizer files as parsed
+   *  (the CLI starts tokenizing the calibration text on a worker thread here, beside the load). */
+  onInspected?: (tokenizer: { tokenizerJson: unknown; tokenizerConfig: unknown }) => void;
 }
 
 /** `openSession(device, files, opts)` in session.ts opens a model folder (resident or streamed). */
 export type OpenSession = (device: GPUDevice, files: ModelFiles, opts?: OpenOptions) => Promise<EngineSessionApi>;
+
+/** The calibration text, or its ids already made by this model's tokenizer elsewhere (the CLI's
+ *  worker thread) with the milliseconds that took. */
+export type CalibrationText = string | { ids: ArrayLike<number>; tokenizeMs: number };

@@ -27,7 +27,7 @@ import { greedyDecode, measureLatency } from '../eval/decode';
 import { PreviewCache } from './preview';
 import { searchTarget, type TargetHost, type TargetSearch } from './target';
 import { checkFastMatmul } from '../gpu/fast-check';
-import type { EngineSessionApi, OpenOptions } from './session-api';
+import type { CalibrationText, EngineSessionApi, OpenOptions } from './session-api';
 import { inspectFolder } from './inspect-folder';
 import type {
   CalibrationOptions, CalibrationSummary, ComputeMode, EvalOptions, EvalResult, ExportSummary, GpuMemory, LatencyResult,
@@ -135,11 +135,11 @@ export class EngineSession implements EngineSessionApi {
     return weightBytes(this.table, (n) => bytesPerElement(this.ckpt.entries.get(n)!.dtype), V, I);
   }
 
-  async calibrate(text: string, opts: CalibrationOptions, onProgress?: ProgressFn): Promise<CalibrationSummary> {
+  async calibrate(text: CalibrationText, opts: CalibrationOptions, onProgress?: ProgressFn): Promise<CalibrationSummary> {
     const t0 = performance.now();
-    onProgress?.({ phase: 'tokenize', done: 0, total: 1, unit: 'steps' });
-    const ids = this.tokenizer.encode(text);
-    const tokenizeMs = performance.now() - t0;
+    if (typeof text === 'string') onProgress?.({ phase: 'tokenize', done: 0, total: 1, unit: 'steps' });
+    const ids = typeof text === 'string' ? this.tokenizer.encode(text) : text.ids;
+    const tokenizeMs = typeof text === 'string' ? performance.now() - t0 : text.tokenizeMs;
     const windows = calibrationWindows(ids, opts.samples, opts.sampleTokens);
     const windowCounts = tokenCounts(windows.ids, this.spec.vocabSize);
     const counts = { text: tokenCounts(ids, this.spec.vocabSize), windows: windowCounts };
@@ -387,6 +387,7 @@ export async function openSession(device: GPUDevice, files: ModelFiles, opts: Op
   const budgetBytes = opts.gpuMemoryBytes ?? defaultGpuBudget(gpu.limits);
   const budgetSource =
     opts.budgetSource ?? (opts.gpuMemoryBytes === undefined ? `default: 75% of the adapter's maxBufferSize, at most 8 GiB (${formatBytes(budgetBytes)})` : formatBytes(budgetBytes));
+  opts.onInspected?.({ tokenizerJson, tokenizerConfig });
   const { ckpt, model, config, generationConfig, plan } = await uploadModel(gpu, inspected, opts.onProgress, { budgetBytes });
   return new EngineSession(gpu, files, model.spec, ckpt, model, tokenizer, { config, generationConfig, tokenizerJson, tokenizerConfig }, plan, budgetSource);
 }

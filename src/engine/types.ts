@@ -87,7 +87,7 @@ export interface CalibrationSummary {
   tokens: number;
   distinctTokens: number;
   ms: number;
-  /** of ms, the time the tokenizer took over the whole text (its counts rank the vocabulary) */
+  /** the time the tokenizer took over the whole text (its counts rank the vocabulary): part of ms, unless it ran elsewhere beforehand */
   tokenizeMs: number;
   tokensPerSecond: number;
   /** smallest legal vocabulary (special + byte tokens). */

@@ -19,8 +19,9 @@ export interface Checkpoint {
   /** sum of tensor data bytes (what HF's index calls metadata.total_size). */
   totalBytes: number;
   /** the raw bytes of one tensor, as stored (little-endian, source dtype); `range` picks bytes
-   *  [start, end) of the tensor's data (row ranges of tables too large to read at once). */
-  readTensorBytes(name: string, range?: { start: number; end: number }): Promise<Uint8Array>;
+   *  [start, end) of the tensor's data (row ranges of tables too large to read at once); with
+   *  `into`, possibly read into it (FileSource.read: use the returned bytes). */
+  readTensorBytes(name: string, range?: { start: number; end: number }, into?: Uint8Array): Promise<Uint8Array>;
 }
 
 export async function openCheckpoint(files: ModelFiles): Promise<Checkpoint> {
@@ -50,7 +51,7 @@ export async function openCheckpoint(files: ModelFiles): Promise<Checkpoint> {
     entries,
     shardNames,
     totalBytes,
-    readTensorBytes: (name, range) => readTensor(files, entries, name, range),
+    readTensorBytes: (name, range, into) => readTensor(files, entries, name, range, into),
   };
 }
 
@@ -103,7 +104,7 @@ function checkIndex(map: Record<string, string>, entries: Map<string, TensorEntr
   }
 }
 
-async function readTensor(files: ModelFiles, entries: Map<string, TensorEntry>, name: string, range?: { start: number; end: number }): Promise<Uint8Array> {
+async function readTensor(files: ModelFiles, entries: Map<string, TensorEntry>, name: string, range?: { start: number; end: number }, into?: Uint8Array): Promise<Uint8Array> {
   const entry = entries.get(name);
   if (!entry) {
     throw new ModelFileError(files.label, `the checkpoint has no tensor "${name}"`, 'Check that the weights match config.json');
@@ -114,7 +115,7 @@ async function readTensor(files: ModelFiles, entries: Map<string, TensorEntry>, 
   const start = range?.start ?? 0;
   const end = range?.end ?? size;
   if (!(start >= 0 && start <= end && end <= size)) throw new RangeError(`tensor "${name}": byte range [${start}, ${end}) outside its ${size} bytes`);
-  const bytes = await src.read(entry.begin + start, entry.begin + end);
+  const bytes = await src.read(entry.begin + start, entry.begin + end, into);
   if (bytes.length !== end - start) {
     throw new ModelFileError(
       entry.file,

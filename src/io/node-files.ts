@@ -82,12 +82,13 @@ function nodeFileSource(name: string, fullPath: string, size: number): FileSourc
   return {
     name,
     size,
-    async read(start, end) {
+    async read(start, end, into) {
       const from = Math.max(0, start);
       const to = Math.min(size, end);
+      const n = Math.max(0, to - from);
       // unzeroed: every byte is read over (a short read returns only what was read)
-      const raw = Buffer.allocUnsafeSlow(Math.max(0, to - from));
-      const out = new Uint8Array(raw.buffer, raw.byteOffset, raw.length);
+      const raw = into && into.length >= n ? null : Buffer.allocUnsafeSlow(n);
+      const out = raw ? new Uint8Array(raw.buffer, raw.byteOffset, raw.length) : into!.subarray(0, n);
       const handle = await open(fullPath, READ_FLAGS).catch((e) => {
         throw new ModelFileError(name, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'Check that the file is still there and is a plain file, not a link');
       });

@@ -6,8 +6,12 @@ export interface FileSource {
   /** Path relative to the model folder, '/'-separated (e.g. "model-00001-of-00002.safetensors"). */
   readonly name: string;
   readonly size: number;
-  /** Bytes [start, end) of the file. Never reads more than asked. */
-  read(start: number, end: number): Promise<Uint8Array>;
+  /**
+   * Bytes [start, end) of the file. Never reads more than asked. With `into` (at least end - start
+   * bytes) a source may read into it and return a view of it: a reused buffer skips the page
+   * faults of fresh memory (0.5 against 2-3 GB/s from the page cache). Use the returned bytes.
+   */
+  read(start: number, end: number, into?: Uint8Array): Promise<Uint8Array>;
 }
 
 export interface ModelFiles {

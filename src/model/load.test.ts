@@ -17,9 +17,9 @@ describe('resident load', () => {
     let reads = 0;
     const ckpt = {
       ...inspected.ckpt,
-      readTensorBytes: async (name: string, range?: { start: number; end: number }) => {
+      readTensorBytes: async (name: string, range?: { start: number; end: number }, into?: Uint8Array) => {
         if (++reads === failAt) throw new Error(`disk went away reading ${name}`);
-        return inspected.ckpt.readTensorBytes(name, range);
+        return inspected.ckpt.readTensorBytes(name, range, into);
       },
     };
     const before = gpu.memory().allocatedBytes;
@@ -28,5 +28,39 @@ describe('resident load', () => {
     expect(reads).toBe(failAt);
     expect(gpu.memory().peakBytes).toBeGreaterThan(before); // something was uploaded before the failure
     expect(gpu.memory().allocatedBytes).toBe(before);
+  });
+
+  it.each([
+    ['qwen2-bf16', 4096 + 4], // bf16 matrices stay bf16; pieces end mid-row
+    ['llama-bias-sharded', 1000], // f32, 5 shards; vocabulary chunks of 100 rows in pieces too
+  ])('%s: large tensors go up in pieces through reused buffers, byte for byte as whole reads', async (name, pieceBytes) => {
+    const { device } = await testDevice();
+    const gpu = new Gpu(device);
+    const inspected = await inspectModel(await openNodeFolder(join(resolve(import.meta.dirname, '../../fixtures/goldens'), name)));
+    let intoReads = 0;
+    const ckpt = {
+      ...inspected.ckpt,
+      readTensorBytes: async (n: string, range?: { start: number; end: number }, into?: Uint8Array) => {
+        if (into) intoReads++;
+        return inspected.ckpt.readTensorBytes(n, range, into);
+      },
+    };
+    const whole = await uploadModel(gpu, inspected, undefined, { mode: 'resident', maxVocabRowsPerChunk: 100 });
+    const pieces = await uploadModel(gpu, { ...inspected, ckpt }, undefined, { mode: 'resident', maxVocabRowsPerChunk: 100, pieceBytes });
+    expect(intoReads).toBeGreaterThan(10);
+    const tensors = (m: typeof whole) => {
+      const w = m.model.source.resident!;
+      return [...w.embed.map((c) => c.table), ...w.lmHead.map((c) => c.table), w.finalNorm!, ...w.layers.flatMap((l) => Object.values(l))];
+    };
+    const a = tensors(whole);
+    const b = tensors(pieces);
+    expect(b.map((t) => t.label)).toEqual(a.map((t) => t.label));
+    let differing = 0;
+    for (let i = 0; i < a.length; i++) {
+      const [x, y] = [await gpu.readRaw(a[i]), await gpu.readRaw(b[i])];
+      if (x.length !== y.length || x.some((v, j) => v !== y[j])) differing++;
+    }
+    console.log(`${name}: ${a.length} tensors, ${intoReads} reads into reused buffers of ${pieceBytes} bytes, ${differing} differ`);
+    expect(differing).toBe(0);
   });
 });

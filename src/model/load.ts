@@ -82,34 +82,69 @@ export function vocabChunkPlan(gpu: Gpu, ref: WeightRef, stored: TensorEntry['dt
 export interface UploadOptions {
   /** cap on rows per vocabulary chunk (tests force the split path on small models; streaming sizes its slots). */
   maxVocabRowsPerChunk?: number;
+  /** bytes per piece of a large tensor (default UPLOAD_PIECE_BYTES; tests force the piece path on small models); a multiple of 4 */
+  pieceBytes?: number;
 }
 
 /** Bytes of weight writes queued between two waits for the GPU during a resident load. */
 const UPLOAD_FLUSH_BYTES = 256 * 2 ** 20;
 
-/** One upload: a whole tensor, or one row chunk of a vocabulary table, with its bytes as stored. */
+/**
+ * Bytes per read of a resident load: a tensor (or vocabulary chunk) larger than this goes up in
+ * pieces, each read into one of a few reused buffers. A fresh buffer per 100 MB-1 GB tensor paid
+ * the page faults of new memory on every byte (an 8B model loaded at 0.75 GB/s on the H200 machine).
+ */
+export const UPLOAD_PIECE_BYTES = 16 * 2 ** 20;
+
+/** One upload: bytes [offset, offset + bytes.length) of a whole tensor or of one row chunk of a vocabulary table, as stored. */
 interface UploadItem {
   ref: WeightRef;
   entry: TensorEntry;
   /** rows of a vocabulary table chunk; undefined for a whole tensor */
   chunk?: { rowOffset: number; rows: number };
+  /** where these bytes go in the tensor (0: the first piece, which creates it) */
+  offset: number;
+  /** true: all of the tensor's bytes at once (small ones, and vectors decoded to f32 here) */
+  whole: boolean;
   bytes: Uint8Array;
 }
 
+/** Copied as stored (bf16/f16/f32 matrices); false for vectors decoded to f32 on the way up. */
+function storedAsIs(ref: WeightRef, entry: TensorEntry): boolean {
+  return gpuDtype(ref.role, entry.dtype) !== 'f32' || entry.dtype === 'F32';
+}
+
 /** The bytes of every upload in table order; vocabulary tables larger than a binding come as row
- *  chunks, each read from its own byte range (a table above 2 GiB is never read at once). */
+ *  chunks, each read from its own byte range (a table above 2 GiB is never read at once), and
+ *  anything above UPLOAD_PIECE_BYTES in pieces read into a ring of three buffers: one with the
+ *  consumer, one being read ahead (readAhead), one spare. writeBuffer copies at the call, so a
+ *  buffer is free again once the consumer asks for the next piece. */
 async function* uploadItems(gpu: Gpu, ckpt: Checkpoint, refs: WeightRef[], opts: UploadOptions): AsyncGenerator<UploadItem> {
+  const piece = opts.pieceBytes ?? UPLOAD_PIECE_BYTES;
+  if (piece % 4 !== 0) throw new RangeError(`pieceBytes must be a multiple of 4 (got ${piece})`); // writeBuffer offsets
+  const ring = [0, 1, 2].map(() => new Uint8Array(piece));
+  let turn = 0;
+  async function* pieces(ref: WeightRef, entry: TensorEntry, start: number, end: number, chunk?: UploadItem['chunk']): AsyncGenerator<UploadItem> {
+    if (end - start <= piece || !storedAsIs(ref, entry)) {
+      yield { ref, entry, chunk, offset: 0, whole: true, bytes: await ckpt.readTensorBytes(ref.name, { start, end }) };
+      return;
+    }
+    for (let at = start; at < end; at += piece) {
+      const into = ring[turn++ % ring.length];
+      const bytes = await ckpt.readTensorBytes(ref.name, { start: at, end: Math.min(end, at + piece) }, into);
+      yield { ref, entry, chunk, offset: at - start, whole: false, bytes };
+    }
+  }
   for (const ref of refs) {
     const entry = ckpt.entries.get(ref.name)!;
     checkSupportedDtype(entry);
     if (ref.role !== 'embed' && ref.role !== 'lmHead') {
-      yield { ref, entry, bytes: await ckpt.readTensorBytes(ref.name) };
+      yield* pieces(ref, entry, 0, entry.end - entry.begin);
       continue;
     }
     const rowBytes = (entry.end - entry.begin) / ref.shape[0];
     for (const chunk of vocabChunkPlan(gpu, ref, entry.dtype, opts.maxVocabRowsPerChunk)) {
-      const bytes = await ckpt.readTensorBytes(ref.name, { start: chunk.rowOffset * rowBytes, end: (chunk.rowOffset + chunk.rows) * rowBytes });
-      yield { ref, entry, chunk, bytes };
+      yield* pieces(ref, entry, chunk.rowOffset * rowBytes, (chunk.rowOffset + chunk.rows) * rowBytes, chunk);
     }
   }
 }
@@ -153,17 +188,20 @@ async function uploadTensors(gpu: Gpu, spec: ModelSpec, ckpt: Checkpoint, refs: 
   };
   try {
     // the file read of the next tensor overlaps this one's upload (a warm page cache reads faster than one thread copies)
-    for await (const { ref, entry, chunk, bytes } of readAhead(uploadItems(gpu, ckpt, refs, opts))) {
-      if (chunk) {
-        const table = uploadTensor(gpu, ref.role, entry.dtype, [chunk.rows, ref.shape[1]], bytes, `${ref.name}[${chunk.rowOffset}:]`);
-        const c: VocabChunk = { rowOffset: chunk.rowOffset, rows: chunk.rows, table };
-        if (ref.role === 'embed') embed.push(c);
-        else (lmHead ??= []).push(c);
-      } else {
-        const t = uploadTensor(gpu, ref.role, entry.dtype, ref.shape, bytes, ref.name);
-        if (ref.role === 'finalNorm') finalNorm = t;
-        else layers[ref.layer!][ref.role as LayerRole] = t;
+    let current: Tensor | undefined; // the tensor the pieces of the current item go into
+    for await (const { ref, entry, chunk, offset, whole, bytes } of readAhead(uploadItems(gpu, ckpt, refs, opts))) {
+      if (offset === 0) {
+        const shape = chunk ? [chunk.rows, ref.shape[1]] : ref.shape;
+        const label = chunk ? `${ref.name}[${chunk.rowOffset}:]` : ref.name;
+        current = whole ? uploadTensor(gpu, ref.role, entry.dtype, shape, bytes, label) : gpu.weight(shape, gpuDtype(ref.role, entry.dtype), label);
+        if (chunk) {
+          const c: VocabChunk = { rowOffset: chunk.rowOffset, rows: chunk.rows, table: current };
+          if (ref.role === 'embed') embed.push(c);
+          else (lmHead ??= []).push(c);
+        } else if (ref.role === 'finalNorm') finalNorm = current;
+        else layers[ref.layer!][ref.role as LayerRole] = current;
       }
+      if (!whole) gpu.writeWeight(current!, bytes, offset);
       await flushUploads(bytes.byteLength);
       done += bytes.byteLength;
       onProgress?.({ phase: 'upload', done, total: totalBytes, unit: 'bytes', message: ref.name });

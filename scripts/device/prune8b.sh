@@ -18,4 +18,8 @@ timeout 200 /tmp/node .devnode/cli.mjs prune --model /tmp/m8b --calib fixtures/c
 echo "prune rc=$?"; grep -E "error" /tmp/prune8b.err | head -5
 python3 scripts/device/summarize.py "$OUT/prune8b.json" placement.mode seconds gpu_peak_bytes peak_rss_bytes calibration params_after
 du -sb /tmp/p8b | awk '{printf "export: %.2f GB written\n", $1/1e9}'
+if [ -z "${SKIP_EXPORT_BENCH:-}" ]; then
+  rm -rf /tmp/p8b; step "bench-export: the export's weights against a plain copy (same sink, same disk)"
+  timeout 150 /tmp/node .devnode/cli.mjs bench-export --model /tmp/m8b --reps 1 > "$OUT/export8b.json" 2> /tmp/export8b.err; echo "rc=$?"; tail -c 600 "$OUT/export8b.json"; echo
+fi
 step "done"

@@ -110,11 +110,17 @@ export async function runBenchGpu(argv: string[]): Promise<void> {
   const layerWeights = D * (H * E + 2 * K * E) + H * E * D + 3 * D * I;
   const calibFlops = 2 * T * L * layerWeights;
   const evalFlops = calibFlops + 2 * T * V * D;
-  const mm = await benchMatmul(gpu, [
-    { T, N: I, K: D },
-    { T, N: D, K: I },
-    { T: 512, N: Math.min(V, 65536), K: D },
-  ]);
+  // with the weights in the dtype the pass reads them in (bf16 models keep bf16 on the GPU)
+  const weights = model.source.resident?.layers[0]?.gate?.dtype === 'bf16' ? 'bf16' : 'f32';
+  const mm = await benchMatmul(
+    gpu,
+    [
+      { T, N: I, K: D },
+      { T, N: D, K: I },
+      { T: 512, N: Math.min(V, 65536), K: D },
+    ],
+    { weights },
+  );
   // --attention-sweep: the prefill attention kernel at this model's shape over [samples, seq], per tile choice
   const attentionSweep: { keysPerBlock: number; queriesPerBlock: number; ms: number }[] = [];
   if (f['attention-sweep']) {
@@ -178,7 +184,7 @@ export async function runBenchGpu(argv: string[]): Promise<void> {
     eval_ms: ev,
     eval_tokens_s: (T / ev) * 1000,
     eval_tflop_s: evalFlops / (ev / 1000) / 1e12,
-    matmuls: mm.map((r) => ({ T: r.T, N: r.N, K: r.K, ms: r.ms, tflop_s: r.tflops })),
+    matmuls: mm.map((r) => ({ T: r.T, N: r.N, K: r.K, weights, ms: r.ms, tflop_s: r.tflops })),
     matvec_bf16: matvec.map((r) => ({ N: r.N, K: r.K, ms: r.ms, gb_s: r.gbPerS })),
     profile: f.profile ? profiles : undefined,
     attention_sweep: f['attention-sweep'] ? attentionSweep : undefined,

@@ -22,9 +22,9 @@ function instrumented(files: ModelFiles): { files: ModelFiles; maxRead: () => nu
   const wrap = (src: FileSource): FileSource => ({
     name: src.name,
     size: src.size,
-    read: async (s, e) => {
+    read: async (s, e, into) => {
       max = Math.max(max, e - s);
-      return src.read(s, e);
+      return src.read(s, e, into);
     },
   });
   return {

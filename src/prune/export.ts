@@ -14,10 +14,26 @@ import type { ProgressFn } from '../io/progress';
 type Json = Record<string, unknown>;
 
 /** Largest read or write of tensor data (a single row larger than this is read whole): host memory
- *  stays about two chunks (the source range and the gathered rows) plus the writer's buffers. */
+ *  stays about three chunks (the reused source window, the gathered rows, the one read ahead) plus the writer's buffers. */
 export const EXPORT_CHUNK_BYTES = 64 * 2 ** 20;
 
-type ReadRange = (start: number, end: number) => Promise<Uint8Array>;
+/** Bytes [start, end) of a tensor, possibly read into `into` (FileSource.read). */
+type ReadRange = (start: number, end: number, into?: Uint8Array) => Promise<Uint8Array>;
+
+/**
+ * One reused buffer for the source ranges that rows or columns are gathered from (they never reach
+ * the writer, so one buffer serves a whole export: the read ahead of chunk i + 1 starts after chunk
+ * i was gathered out of it). A fresh 64 MiB buffer per read paid page faults on every byte.
+ */
+export class GatherWindow {
+  private buffer = new Uint8Array(0);
+
+  /** At least n bytes (grown, never shrunk: a row larger than a chunk is read whole). */
+  get(n: number): Uint8Array {
+    if (this.buffer.length < n) this.buffer = new Uint8Array(n);
+    return this.buffer;
+  }
+}
 
 /** Rows `idx` (ascending) of a row-major [R, C] tensor of `elem`-byte elements, from the whole tensor. */
 export function gatherRowBytes(src: Uint8Array, C: number, elem: number, idx: Uint32Array): Uint8Array {
@@ -65,15 +81,18 @@ async function* byteChunks(read: ReadRange, size: number, chunkBytes: number): A
 
 /** Rows `idx` (ascending) of a tensor of `rowBytes`-byte rows: each chunk reads one source range of at
  *  most chunkBytes (from its first kept row to its last) and copies the kept rows out of it. */
-async function* rowChunks(read: ReadRange, rowBytes: number, idx: Uint32Array, chunkBytes: number): AsyncGenerator<Uint8Array> {
+async function* rowChunks(read: ReadRange, rowBytes: number, idx: Uint32Array, chunkBytes: number, scratch: GatherWindow): AsyncGenerator<Uint8Array> {
   const span = Math.max(1, Math.floor(chunkBytes / rowBytes)); // source rows per read
   for (let i = 0; i < idx.length; ) {
     const first = idx[i];
     let j = i + 1;
     while (j < idx.length && idx[j] - first < span) j++;
     const last = idx[j - 1];
-    const window = await read(first * rowBytes, (last + 1) * rowBytes);
-    if (j - i === last - first + 1) yield window; // a contiguous run: no copy
+    const contiguous = j - i === last - first + 1;
+    const bytes = (last + 1 - first) * rowBytes;
+    // a contiguous run goes to the writer as read (its own buffer); other windows are gathered from
+    const window = await read(first * rowBytes, (last + 1) * rowBytes, contiguous ? undefined : scratch.get(bytes));
+    if (contiguous) yield window;
     else {
       const out = new Uint8Array((j - i) * rowBytes);
       for (let k = i; k < j; k++) out.set(window.subarray((idx[k] - first) * rowBytes, (idx[k] - first + 1) * rowBytes), (k - i) * rowBytes);
@@ -84,23 +103,23 @@ async function* rowChunks(read: ReadRange, rowBytes: number, idx: Uint32Array, c
 }
 
 /** Columns `idx` of a row-major [R, C] tensor, R in row ranges of at most chunkBytes. */
-async function* columnChunks(read: ReadRange, R: number, C: number, elem: number, idx: Uint32Array, chunkBytes: number): AsyncGenerator<Uint8Array> {
+async function* columnChunks(read: ReadRange, R: number, C: number, elem: number, idx: Uint32Array, chunkBytes: number, scratch: GatherWindow): AsyncGenerator<Uint8Array> {
   const rowBytes = C * elem;
   const rows = Math.max(1, Math.floor(chunkBytes / rowBytes));
   for (let r = 0; r < R; r += rows) {
     const n = Math.min(rows, R - r);
-    yield gatherColBytes(await read(r * rowBytes, (r + n) * rowBytes), n, C, elem, idx);
+    yield gatherColBytes(await read(r * rowBytes, (r + n) * rowBytes, scratch.get(n * rowBytes)), n, C, elem, idx);
   }
 }
 
-function prunedTensor(ckpt: Checkpoint, entry: TensorEntry, ref: WeightRef | undefined, sel: PruneSelection, chunkBytes: number): TensorToWrite {
+function prunedTensor(ckpt: Checkpoint, entry: TensorEntry, ref: WeightRef | undefined, sel: PruneSelection, chunkBytes: number, scratch: GatherWindow): TensorToWrite {
   const size = entry.end - entry.begin;
-  const read: ReadRange = (start, end) => ckpt.readTensorBytes(entry.name, { start, end });
+  const read: ReadRange = (start, end, into) => ckpt.readTensorBytes(entry.name, { start, end }, into);
   const shape = [...entry.shape];
   const rowBytes = size / Math.max(1, entry.shape[0]);
   const rows = (kept: Uint32Array) => {
     shape[0] = kept.length;
-    return () => rowChunks(read, rowBytes, kept, chunkBytes);
+    return () => rowChunks(read, rowBytes, kept, chunkBytes, scratch);
   };
   let chunks: () => AsyncIterable<Uint8Array> = () => byteChunks(read, size, chunkBytes);
   switch (ref?.prune ?? null) {
@@ -115,7 +134,7 @@ function prunedTensor(ckpt: Checkpoint, entry: TensorEntry, ref: WeightRef | und
       const kept = sel.keptFfn[ref!.layer!];
       const [R, C] = entry.shape;
       shape[1] = kept.length;
-      chunks = () => columnChunks(read, R, C, size / (R * C), kept, chunkBytes);
+      chunks = () => columnChunks(read, R, C, size / (R * C), kept, chunkBytes, scratch);
       break;
     }
   }
@@ -189,7 +208,8 @@ export async function exportPrunedWeights(
   const refs = new Map(weightTable(spec, new Set(ckpt.entries.keys())).map((r) => [r.name, r]));
   const { dropped, carried } = unexpectedTensors(spec, ckpt.entries);
   const left = new Set(dropped);
-  const tensors = [...ckpt.entries.values()].filter((e) => !left.has(e.name)).map((e) => prunedTensor(ckpt, e, refs.get(e.name), sel, chunkBytes));
+  const scratch = new GatherWindow(); // the writer pulls one tensor's chunks at a time
+  const tensors = [...ckpt.entries.values()].filter((e) => !left.has(e.name)).map((e) => prunedTensor(ckpt, e, refs.get(e.name), sel, chunkBytes, scratch));
 
   const sizes = new Map<string, number>();
   const counting: OutputFolder = {

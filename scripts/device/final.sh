@@ -5,7 +5,7 @@
 #     byte for byte; then the export's weights timed against a plain copy of the shards
 #  2. tensor-core self-check, and fast vs exact selections on the shared models (bench-fast)
 #  3. the speed table: PyTorch fp32 eager (TF32 off) vs ours (exact, fast) on the Qwen2.5-0.5B
-#     shape (SPEED_MODELS adds llama-3.2-1b), decode included
+#     and Llama-3.2-1B shapes (SPEED_MODELS picks others), decode included
 #  4. our eval of the 8B export and transformers' (the agreement check)
 # Local side first: `bash scripts/device/prepare.sh llama-10m`; carry [".gpu", ".gl", ".devnode"].
 set -u
@@ -43,12 +43,12 @@ step "fast vs exact selections"
 run 90 /tmp/node .devnode/cli.mjs bench-fast --models /tmp/models/llama-10m,fixtures/stories260K --calib $CAL --text $TXT > "$OUT/fast.json" 2> /tmp/fast.err; echo "bench-fast rc=$?"; S "$OUT/fast.json" model fast_mode min_channels_same max_abs_bpb_diff; grep -m3 "error" /tmp/fast.err
 
 step "PyTorch speed"
-run 120 python3 scripts/py/torch_speed.py --save-dir /tmp/speed-models --models qwen2.5-0.5b --decode --out-json /tmp/torch_speed.json > /tmp/torch_speed.log 2>&1; echo "torch_speed rc=$?"
+run 150 python3 scripts/py/torch_speed.py --save-dir /tmp/speed-models --models ${SPEED_MODELS:-qwen2.5-0.5b llama-3.2-1b} --decode --out-json /tmp/torch_speed.json > /tmp/torch_speed.log 2>&1; echo "torch_speed rc=$?"
 S /tmp/torch_speed.log model ms_per_pass tokens_per_s nominal_tflops decode_ms_per_token_fp32_eager
-for m in ${SPEED_MODELS:-qwen2.5-0.5b}; do
+for m in ${SPEED_MODELS:-qwen2.5-0.5b llama-3.2-1b}; do
   step "ours $m"
   run 100 /tmp/node .devnode/cli.mjs bench-gpu --model /tmp/speed-models/$m --samples 16 --seq 512 --reps 5 --warmup 2 --precision both --decode > "$OUT/ours_$m.json" 2> /tmp/ours_$m.err
-  echo "rc=$?"; S "$OUT/ours_$m.json" calib_by_precision.exact.ms calib_by_precision.exact.tokens_s calib_by_precision.fast.ms calib_by_precision.fast.tokens_s calib_by_precision.fast.ran eval_ms eval_tokens_s load_mb_s latency matmuls; grep -m3 "error" /tmp/ours_$m.err
+  echo "rc=$?"; S "$OUT/ours_$m.json" calib_by_precision.exact.ms calib_by_precision.exact.tokens_s calib_by_precision.fast.ms calib_by_precision.fast.tokens_s calib_by_precision.fast.ran calib_by_precision.exact.phases_ms eval_ms eval_tokens_s load_mb_s latency matmuls matvec_bf16; grep -m3 "error" /tmp/ours_$m.err
 done
 step "8B export: our eval, then transformers"
 run 90 /tmp/node .devnode/cli.mjs eval --model /tmp/p8b-resident --text $TXT --tokens 4096 --seq 256 --json > /tmp/eval8b.json 2> /tmp/eval8b.err; echo "eval rc=$?"; S /tmp/eval8b.json mean_nll bits_per_byte tokens; tail -2 /tmp/eval8b.err

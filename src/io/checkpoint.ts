@@ -22,6 +22,8 @@ export interface Checkpoint {
    *  [start, end) of the tensor's data (row ranges of tables too large to read at once); with
    *  `into`, possibly read into it (FileSource.read: use the returned bytes). */
   readTensorBytes(name: string, range?: { start: number; end: number }, into?: Uint8Array): Promise<Uint8Array>;
+  /** every shard fills `into` (FileSource.readsInto): reused read buffers are worth keeping */
+  readsInto: boolean;
 }
 
 export async function openCheckpoint(files: ModelFiles): Promise<Checkpoint> {
@@ -52,6 +54,7 @@ export async function openCheckpoint(files: ModelFiles): Promise<Checkpoint> {
     shardNames,
     totalBytes,
     readTensorBytes: (name, range, into) => readTensor(files, entries, name, range, into),
+    readsInto: shardNames.every((n) => files.get(n)?.readsInto === true),
   };
 }
 

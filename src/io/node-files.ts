@@ -82,6 +82,7 @@ function nodeFileSource(name: string, fullPath: string, size: number): FileSourc
   return {
     name,
     size,
+    readsInto: true,
     async read(start, end, into) {
       const from = Math.max(0, start);
       const to = Math.min(size, end);

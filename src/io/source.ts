@@ -12,6 +12,8 @@ export interface FileSource {
    * faults of fresh memory (0.5 against 2-3 GB/s from the page cache). Use the returned bytes.
    */
   read(start: number, end: number, into?: Uint8Array): Promise<Uint8Array>;
+  /** true where read() fills `into` (Node's files); others ignore it, so callers need not keep buffers for it */
+  readonly readsInto?: boolean;
 }
 
 export interface ModelFiles {

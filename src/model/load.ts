@@ -122,7 +122,7 @@ function storedAsIs(ref: WeightRef, entry: TensorEntry): boolean {
 async function* uploadItems(gpu: Gpu, ckpt: Checkpoint, refs: WeightRef[], opts: UploadOptions): AsyncGenerator<UploadItem> {
   const piece = opts.pieceBytes ?? UPLOAD_PIECE_BYTES;
   if (piece % 4 !== 0) throw new RangeError(`pieceBytes must be a multiple of 4 (got ${piece})`); // writeBuffer offsets
-  const ring = [0, 1, 2].map(() => new Uint8Array(piece));
+  const ring = ckpt.readsInto ? [0, 1, 2].map(() => new Uint8Array(piece)) : null; // a browser File ignores it
   let turn = 0;
   async function* pieces(ref: WeightRef, entry: TensorEntry, start: number, end: number, chunk?: UploadItem['chunk']): AsyncGenerator<UploadItem> {
     if (end - start <= piece || !storedAsIs(ref, entry)) {
@@ -130,7 +130,7 @@ async function* uploadItems(gpu: Gpu, ckpt: Checkpoint, refs: WeightRef[], opts:
       return;
     }
     for (let at = start; at < end; at += piece) {
-      const into = ring[turn++ % ring.length];
+      const into = ring?.[turn++ % ring.length];
       const bytes = await ckpt.readTensorBytes(ref.name, { start: at, end: Math.min(end, at + piece) }, into);
       yield { ref, entry, chunk, offset: at - start, whole: false, bytes };
     }

@@ -11,7 +11,7 @@ import type { TensorEntry } from '../io/safetensors';
 import type { ModelSpec } from './spec-types';
 import { gpuDtype, vocabChunkPlan, writeTensor, type LayerRole, type LayerWeights, type VocabChunk } from './load';
 import type { WeightSource } from './weight-source';
-import { weightTable, type WeightRef } from './weights';
+import { weightTable, type WeightRef, type WeightRole } from './weights';
 
 interface ReadTensor {
   ref: WeightRef;
@@ -33,7 +33,6 @@ export class StreamedSource implements WeightSource {
   private readonly slots: [LayerWeights, LayerWeights] = [{}, {}];
   private readonly slotFree: [Promise<void>, Promise<void>] = [Promise.resolve(), Promise.resolve()];
   private readonly chunkSlots: (Tensor | null)[] = [null, null];
-  private readonly prefetched = new Map<number, ReadTensor[]>();
   private allocated = 0;
 
   constructor(
@@ -57,14 +56,40 @@ export class StreamedSource implements WeightSource {
     return this;
   }
 
+  // Host buffers the reads go into (Node's files: fresh memory per read paid a page fault per
+  // 4 KiB): two sets by tensor role, taken in turn, so the read ahead of the next layer never
+  // shares a set with the layer being written (writeBuffer copies at the call, so a set is free
+  // once layer() wrote it). Vocabulary chunks alternate between two buffers likewise.
+  private readonly hostSets: [Map<WeightRole, Uint8Array>, Map<WeightRole, Uint8Array>] = [new Map(), new Map()];
+  private hostTurn = 0;
+  private readonly hostChunk: (Uint8Array | null)[] = [null, null];
+  /** the read ahead of one layer (at most one in flight) */
+  private pending: { layer: number; reads: ReadTensor[] } | null = null;
+
   private read(l: number): ReadTensor[] {
-    return this.layerRefs[l].map((ref) => ({ ref, entry: this.ckpt.entries.get(ref.name)!, bytes: this.ckpt.readTensorBytes(ref.name) }));
+    const set = this.hostSets[this.hostTurn++ % 2];
+    return this.layerRefs[l].map((ref) => {
+      const entry = this.ckpt.entries.get(ref.name)!;
+      let into: Uint8Array | undefined;
+      if (this.ckpt.readsInto) {
+        const held = set.get(ref.role);
+        into = held && held.length >= entry.end - entry.begin ? held : new Uint8Array(entry.end - entry.begin);
+        set.set(ref.role, into);
+      }
+      return { ref, entry, bytes: this.ckpt.readTensorBytes(ref.name, undefined, into) };
+    });
   }
 
   async layer(l: number, next?: number): Promise<LayerWeights> {
-    const reads = this.prefetched.get(l) ?? this.read(l);
-    this.prefetched.delete(l);
-    if (next !== undefined && !this.prefetched.has(next)) this.prefetched.set(next, this.read(next));
+    let reads: ReadTensor[];
+    if (this.pending?.layer === l) reads = this.pending.reads;
+    else {
+      // a read ahead for another layer (a pass cut short) lands before its buffers are reused
+      if (this.pending) await Promise.allSettled(this.pending.reads.map((r) => r.bytes));
+      reads = this.read(l);
+    }
+    this.pending = next !== undefined && next !== l ? { layer: next, reads: this.read(next) } : null;
+    for (const r of this.pending?.reads ?? []) r.bytes.catch(() => {}); // a failed read ahead throws when its layer is asked for
     const s = l % 2;
     await this.slotFree[s]; // the GPU is done with the layer this slot held
     const slot = this.slots[s];
@@ -98,20 +123,33 @@ export class StreamedSource implements WeightSource {
     const rowBytes = (entry.end - entry.begin) / ref.shape[0];
     const plan = vocabChunkPlan(this.gpu, ref, entry.dtype, this.opts.vocabChunkRows);
     const chunkFree: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
-    const readChunk = (i: number) => this.ckpt.readTensorBytes(ref.name, { start: plan[i].rowOffset * rowBytes, end: (plan[i].rowOffset + plan[i].rows) * rowBytes });
+    const readChunk = (i: number) => {
+      const bytes = plan[i].rows * rowBytes;
+      let into: Uint8Array | undefined;
+      if (this.ckpt.readsInto) {
+        const held = this.hostChunk[i % 2];
+        into = held && held.length >= bytes ? held : (this.hostChunk[i % 2] = new Uint8Array(bytes));
+      }
+      return this.ckpt.readTensorBytes(ref.name, { start: plan[i].rowOffset * rowBytes, end: (plan[i].rowOffset + plan[i].rows) * rowBytes }, into);
+    };
     let nextBytes = plan.length > 0 ? readChunk(0) : null;
-    for (let i = 0; i < plan.length; i++) {
-      const bytes = await nextBytes!;
-      nextBytes = i + 1 < plan.length ? readChunk(i + 1) : null; // overlaps this chunk's work
-      const s = i % 2;
-      await chunkFree[s];
-      const slot = this.chunkSlot(s, ref, entry, plan[0].rows);
-      const rows = plan[i].rows;
-      // a short last chunk is a view over the slot's first rows
-      const table: Tensor = rows === slot.shape[0] ? slot : { ...slot, shape: [rows, D] };
-      writeTensor(this.gpu, table, ref.role, entry.dtype, bytes);
-      use({ table, rowOffset: plan[i].rowOffset, rows });
-      chunkFree[s] = this.gpu.device.queue.onSubmittedWorkDone();
+    try {
+      for (let i = 0; i < plan.length; i++) {
+        const bytes = await nextBytes!;
+        nextBytes = i + 1 < plan.length ? readChunk(i + 1) : null; // overlaps this chunk's work
+        nextBytes?.catch(() => {}); // a failed read ahead throws when its turn comes
+        const s = i % 2;
+        await chunkFree[s];
+        const slot = this.chunkSlot(s, ref, entry, plan[0].rows);
+        const rows = plan[i].rows;
+        // a short last chunk is a view over the slot's first rows
+        const table: Tensor = rows === slot.shape[0] ? slot : { ...slot, shape: [rows, D] };
+        writeTensor(this.gpu, table, ref.role, entry.dtype, bytes);
+        use({ table, rowOffset: plan[i].rowOffset, rows });
+        chunkFree[s] = this.gpu.device.queue.onSubmittedWorkDone();
+      }
+    } finally {
+      await (nextBytes as Promise<Uint8Array> | null)?.catch(() => {}); // cut short: the read ahead lands before its buffer is reused
     }
   }
 
@@ -149,7 +187,9 @@ export class StreamedSource implements WeightSource {
     for (const slot of this.slots) for (const t of Object.values(slot)) if (t) this.free(t);
     for (const t of this.chunkSlots) if (t) this.free(t);
     this.gpu.destroy(this.finalNorm);
-    this.prefetched.clear();
+    this.pending = null;
+    for (const set of this.hostSets) set.clear();
+    this.hostChunk.fill(null);
   }
 }
 

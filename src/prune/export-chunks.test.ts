@@ -22,6 +22,7 @@ function instrumented(files: ModelFiles): { files: ModelFiles; maxRead: () => nu
   const wrap = (src: FileSource): FileSource => ({
     name: src.name,
     size: src.size,
+    readsInto: src.readsInto,
     read: async (s, e, into) => {
       max = Math.max(max, e - s);
       return src.read(s, e, into);

@@ -81,7 +81,7 @@ async function* byteChunks(read: ReadRange, size: number, chunkBytes: number): A
 
 /** Rows `idx` (ascending) of a tensor of `rowBytes`-byte rows: each chunk reads one source range of at
  *  most chunkBytes (from its first kept row to its last) and copies the kept rows out of it. */
-async function* rowChunks(read: ReadRange, rowBytes: number, idx: Uint32Array, chunkBytes: number, scratch: GatherWindow): AsyncGenerator<Uint8Array> {
+async function* rowChunks(read: ReadRange, rowBytes: number, idx: Uint32Array, chunkBytes: number, scratch: GatherWindow | null): AsyncGenerator<Uint8Array> {
   const span = Math.max(1, Math.floor(chunkBytes / rowBytes)); // source rows per read
   for (let i = 0; i < idx.length; ) {
     const first = idx[i];
@@ -91,7 +91,7 @@ async function* rowChunks(read: ReadRange, rowBytes: number, idx: Uint32Array, c
     const contiguous = j - i === last - first + 1;
     const bytes = (last + 1 - first) * rowBytes;
     // a contiguous run goes to the writer as read (its own buffer); other windows are gathered from
-    const window = await read(first * rowBytes, (last + 1) * rowBytes, contiguous ? undefined : scratch.get(bytes));
+    const window = await read(first * rowBytes, (last + 1) * rowBytes, contiguous ? undefined : scratch?.get(bytes));
     if (contiguous) yield window;
     else {
       const out = new Uint8Array((j - i) * rowBytes);
@@ -103,16 +103,16 @@ async function* rowChunks(read: ReadRange, rowBytes: number, idx: Uint32Array, c
 }
 
 /** Columns `idx` of a row-major [R, C] tensor, R in row ranges of at most chunkBytes. */
-async function* columnChunks(read: ReadRange, R: number, C: number, elem: number, idx: Uint32Array, chunkBytes: number, scratch: GatherWindow): AsyncGenerator<Uint8Array> {
+async function* columnChunks(read: ReadRange, R: number, C: number, elem: number, idx: Uint32Array, chunkBytes: number, scratch: GatherWindow | null): AsyncGenerator<Uint8Array> {
   const rowBytes = C * elem;
   const rows = Math.max(1, Math.floor(chunkBytes / rowBytes));
   for (let r = 0; r < R; r += rows) {
     const n = Math.min(rows, R - r);
-    yield gatherColBytes(await read(r * rowBytes, (r + n) * rowBytes, scratch.get(n * rowBytes)), n, C, elem, idx);
+    yield gatherColBytes(await read(r * rowBytes, (r + n) * rowBytes, scratch?.get(n * rowBytes)), n, C, elem, idx);
   }
 }
 
-function prunedTensor(ckpt: Checkpoint, entry: TensorEntry, ref: WeightRef | undefined, sel: PruneSelection, chunkBytes: number, scratch: GatherWindow): TensorToWrite {
+function prunedTensor(ckpt: Checkpoint, entry: TensorEntry, ref: WeightRef | undefined, sel: PruneSelection, chunkBytes: number, scratch: GatherWindow | null): TensorToWrite {
   const size = entry.end - entry.begin;
   const read: ReadRange = (start, end, into) => ckpt.readTensorBytes(entry.name, { start, end }, into);
   const shape = [...entry.shape];
@@ -208,7 +208,7 @@ export async function exportPrunedWeights(
   const refs = new Map(weightTable(spec, new Set(ckpt.entries.keys())).map((r) => [r.name, r]));
   const { dropped, carried } = unexpectedTensors(spec, ckpt.entries);
   const left = new Set(dropped);
-  const scratch = new GatherWindow(); // the writer pulls one tensor's chunks at a time
+  const scratch = ckpt.readsInto ? new GatherWindow() : null; // one for all: the writer pulls one tensor's chunks at a time
   const tensors = [...ckpt.entries.values()].filter((e) => !left.has(e.name)).map((e) => prunedTensor(ckpt, e, refs.get(e.name), sel, chunkBytes, scratch));
 
   const sizes = new Map<string, number>();

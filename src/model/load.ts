@@ -11,6 +11,7 @@ import { decodeToF32 } from '../io/dtype-decode';
 import { checkSupportedDtype, type TensorEntry } from '../io/safetensors';
 import type { ProgressFn } from '../io/progress';
 import { readAhead } from '../io/read-ahead';
+import { StagingRing } from '../gpu/staging-ring';
 import type { ModelSpec } from './spec-types';
 import { weightTable, type WeightRef, type WeightRole } from './weights';
 
@@ -90,23 +91,22 @@ export interface UploadOptions {
 const UPLOAD_FLUSH_BYTES = 256 * 2 ** 20;
 
 /**
- * Bytes per read of a resident load: a tensor (or vocabulary chunk) larger than this goes up in
- * pieces, each read into one of a few reused buffers. A fresh buffer per 100 MB-1 GB tensor paid
- * the page faults of new memory on every byte (an 8B model loaded at 0.75 GB/s on the H200 machine).
+ * Bytes per piece of a resident load: a tensor (or vocabulary chunk) larger than this goes up in
+ * pieces. Where the files read into given memory (Node), each piece is read straight into one of
+ * four mapped staging buffers (StagingRing); elsewhere (a browser File) it is read and handed to
+ * writeBuffer. A fresh buffer per 100 MB-1 GB tensor, then writeBuffer's own staging copy, loaded
+ * an 8B model at 0.75 GB/s on the H200 machine.
  */
 export const UPLOAD_PIECE_BYTES = 16 * 2 ** 20;
 
-/** One upload: bytes [offset, offset + bytes.length) of a whole tensor or of one row chunk of a vocabulary table, as stored. */
-interface UploadItem {
+/** One tensor of the upload, or one row chunk of a vocabulary table: bytes [start, end) of its entry, as stored. */
+interface UploadTarget {
   ref: WeightRef;
   entry: TensorEntry;
   /** rows of a vocabulary table chunk; undefined for a whole tensor */
   chunk?: { rowOffset: number; rows: number };
-  /** where these bytes go in the tensor (0: the first piece, which creates it) */
-  offset: number;
-  /** true: all of the tensor's bytes at once (small ones, and vectors decoded to f32 here) */
-  whole: boolean;
-  bytes: Uint8Array;
+  start: number;
+  end: number;
 }
 
 /** Copied as stored (bf16/f16/f32 matrices); false for vectors decoded to f32 on the way up. */
@@ -114,37 +114,41 @@ function storedAsIs(ref: WeightRef, entry: TensorEntry): boolean {
   return gpuDtype(ref.role, entry.dtype) !== 'f32' || entry.dtype === 'F32';
 }
 
-/** The bytes of every upload in table order; vocabulary tables larger than a binding come as row
- *  chunks, each read from its own byte range (a table above 2 GiB is never read at once), and
- *  anything above UPLOAD_PIECE_BYTES in pieces read into a ring of three buffers: one with the
- *  consumer, one being read ahead (readAhead), one spare. writeBuffer copies at the call, so a
- *  buffer is free again once the consumer asks for the next piece. */
-async function* uploadItems(gpu: Gpu, ckpt: Checkpoint, refs: WeightRef[], opts: UploadOptions): AsyncGenerator<UploadItem> {
-  const piece = opts.pieceBytes ?? UPLOAD_PIECE_BYTES;
-  if (piece % 4 !== 0) throw new RangeError(`pieceBytes must be a multiple of 4 (got ${piece})`); // writeBuffer offsets
-  const ring = ckpt.readsInto ? [0, 1, 2].map(() => new Uint8Array(piece)) : null; // a browser File ignores it
-  let turn = 0;
-  async function* pieces(ref: WeightRef, entry: TensorEntry, start: number, end: number, chunk?: UploadItem['chunk']): AsyncGenerator<UploadItem> {
-    if (end - start <= piece || !storedAsIs(ref, entry)) {
-      yield { ref, entry, chunk, offset: 0, whole: true, bytes: await ckpt.readTensorBytes(ref.name, { start, end }) };
-      return;
-    }
-    for (let at = start; at < end; at += piece) {
-      const into = ring?.[turn++ % ring.length];
-      const bytes = await ckpt.readTensorBytes(ref.name, { start: at, end: Math.min(end, at + piece) }, into);
-      yield { ref, entry, chunk, offset: at - start, whole: false, bytes };
-    }
-  }
+/** Every upload in table order; vocabulary tables larger than a binding come as row chunks, each
+ *  read from its own byte range (a table above 2 GiB is never read at once). */
+function* uploadTargets(gpu: Gpu, ckpt: Checkpoint, refs: WeightRef[], opts: UploadOptions): Generator<UploadTarget> {
   for (const ref of refs) {
     const entry = ckpt.entries.get(ref.name)!;
     checkSupportedDtype(entry);
     if (ref.role !== 'embed' && ref.role !== 'lmHead') {
-      yield* pieces(ref, entry, 0, entry.end - entry.begin);
+      yield { ref, entry, start: 0, end: entry.end - entry.begin };
       continue;
     }
     const rowBytes = (entry.end - entry.begin) / ref.shape[0];
     for (const chunk of vocabChunkPlan(gpu, ref, entry.dtype, opts.maxVocabRowsPerChunk)) {
-      yield* pieces(ref, entry, chunk.rowOffset * rowBytes, (chunk.rowOffset + chunk.rows) * rowBytes, chunk);
+      yield { ref, entry, chunk, start: chunk.rowOffset * rowBytes, end: (chunk.rowOffset + chunk.rows) * rowBytes };
+    }
+  }
+}
+
+/** A piece of a target for the writeBuffer path: bytes at `offset` of the tensor; whole = the tensor's bytes at once. */
+interface WrittenPiece {
+  target: UploadTarget;
+  offset: number;
+  whole: boolean;
+  bytes: Uint8Array;
+}
+
+/** The writeBuffer path's reads, in order: small tensors and decoded vectors whole, others in pieces. */
+async function* writtenPieces(targets: Iterable<UploadTarget>, ckpt: Checkpoint, piece: number): AsyncGenerator<WrittenPiece> {
+  for (const target of targets) {
+    const { ref, entry, start, end } = target;
+    if (end - start <= piece || !storedAsIs(ref, entry)) {
+      yield { target, offset: 0, whole: true, bytes: await ckpt.readTensorBytes(ref.name, { start, end }) };
+      continue;
+    }
+    for (let at = start; at < end; at += piece) {
+      yield { target, offset: at - start, whole: false, bytes: await ckpt.readTensorBytes(ref.name, { start: at, end: Math.min(end, at + piece) }) };
     }
   }
 }
@@ -169,42 +173,71 @@ export async function uploadWeights(gpu: Gpu, spec: ModelSpec, ckpt: Checkpoint,
 }
 
 async function uploadTensors(gpu: Gpu, spec: ModelSpec, ckpt: Checkpoint, refs: WeightRef[], onProgress: ProgressFn | undefined, opts: UploadOptions): Promise<ModelWeights> {
+  const piece = opts.pieceBytes ?? UPLOAD_PIECE_BYTES;
+  if (piece % 4 !== 0 || piece <= 0) throw new RangeError(`pieceBytes must be a positive multiple of 4 (got ${piece})`); // copy offsets
   const totalBytes = refs.reduce((s, r) => s + (ckpt.entries.get(r.name)!.end - ckpt.entries.get(r.name)!.begin), 0);
   let done = 0;
+  const progress = (ref: WeightRef, bytes: number) => {
+    done += bytes;
+    onProgress?.({ phase: 'upload', done, total: totalBytes, unit: 'bytes', message: ref.name });
+  };
   const layers: LayerWeights[] = Array.from({ length: spec.layers }, () => ({}));
   const embed: VocabChunk[] = [];
   let lmHead: VocabChunk[] | undefined;
   let finalNorm: Tensor | undefined;
   const made = () => ({ embed, lmHead: lmHead ?? embed, finalNorm, layers }) as ModelWeights;
-  // Backpressure: queued writes sit in the driver's staging memory until a submit completes; wait
-  // for them every UPLOAD_FLUSH_BYTES so host memory stays bounded however large the model is.
-  let queued = 0;
-  const flushUploads = async (bytes: number) => {
-    queued += bytes;
-    if (queued < UPLOAD_FLUSH_BYTES) return;
-    queued = 0;
-    gpu.device.queue.submit([]);
-    await gpu.device.queue.onSubmittedWorkDone();
+  /** Creates a target's tensor (with its bytes, or empty for the pieces to fill) and puts it in the table. */
+  const place = ({ ref, entry, chunk }: UploadTarget, bytes?: Uint8Array): Tensor => {
+    const shape = chunk ? [chunk.rows, ref.shape[1]] : ref.shape;
+    const label = chunk ? `${ref.name}[${chunk.rowOffset}:]` : ref.name;
+    const t = bytes ? uploadTensor(gpu, ref.role, entry.dtype, shape, bytes, label) : gpu.weight(shape, gpuDtype(ref.role, entry.dtype), label);
+    if (chunk) {
+      const c: VocabChunk = { rowOffset: chunk.rowOffset, rows: chunk.rows, table: t };
+      if (ref.role === 'embed') embed.push(c);
+      else (lmHead ??= []).push(c);
+    } else if (ref.role === 'finalNorm') finalNorm = t;
+    else layers[ref.layer!][ref.role as LayerRole] = t;
+    return t;
   };
+  const targets = uploadTargets(gpu, ckpt, refs, opts);
+  const ring = ckpt.readsInto ? new StagingRing(gpu, piece) : null;
   try {
-    // the file read of the next tensor overlaps this one's upload (a warm page cache reads faster than one thread copies)
-    let current: Tensor | undefined; // the tensor the pieces of the current item go into
-    for await (const { ref, entry, chunk, offset, whole, bytes } of readAhead(uploadItems(gpu, ckpt, refs, opts))) {
-      if (offset === 0) {
-        const shape = chunk ? [chunk.rows, ref.shape[1]] : ref.shape;
-        const label = chunk ? `${ref.name}[${chunk.rowOffset}:]` : ref.name;
-        current = whole ? uploadTensor(gpu, ref.role, entry.dtype, shape, bytes, label) : gpu.weight(shape, gpuDtype(ref.role, entry.dtype), label);
-        if (chunk) {
-          const c: VocabChunk = { rowOffset: chunk.rowOffset, rows: chunk.rows, table: current };
-          if (ref.role === 'embed') embed.push(c);
-          else (lmHead ??= []).push(c);
-        } else if (ref.role === 'finalNorm') finalNorm = current;
-        else layers[ref.layer!][ref.role as LayerRole] = current;
+    if (ring) {
+      // Node: every stored-as-is tensor is read piece by piece straight into a mapped staging buffer
+      for (const target of targets) {
+        const { ref, entry, start, end } = target;
+        if (!storedAsIs(ref, entry)) {
+          const bytes = await ckpt.readTensorBytes(ref.name, { start, end });
+          place(target, bytes);
+          progress(ref, bytes.byteLength);
+          continue;
+        }
+        const t = place(target);
+        for (let at = start; at < end; at += piece) {
+          const range = { start: at, end: Math.min(end, at + piece) };
+          progress(ref, await ring.upload(t.buffer, at - start, (into) => ckpt.readTensorBytes(ref.name, range, into)));
+        }
       }
-      if (!whole) gpu.writeWeight(current!, bytes, offset);
-      await flushUploads(bytes.byteLength);
-      done += bytes.byteLength;
-      onProgress?.({ phase: 'upload', done, total: totalBytes, unit: 'bytes', message: ref.name });
+      await ring.finish();
+    } else {
+      // elsewhere: writeBuffer, the next piece read while this one is written; queued writes sit in
+      // the driver's staging memory until a submit completes, so wait every UPLOAD_FLUSH_BYTES
+      let queued = 0;
+      let current: Tensor | undefined;
+      for await (const { target, offset, whole, bytes } of readAhead(writtenPieces(targets, ckpt, piece))) {
+        if (whole) current = place(target, bytes);
+        else {
+          if (offset === 0) current = place(target);
+          gpu.writeWeight(current!, bytes, offset);
+        }
+        queued += bytes.byteLength;
+        if (queued >= UPLOAD_FLUSH_BYTES) {
+          queued = 0;
+          gpu.device.queue.submit([]);
+          await gpu.device.queue.onSubmittedWorkDone();
+        }
+        progress(target.ref, bytes.byteLength);
+      }
     }
     // One round trip at the end surfaces allocation/validation errors before use.
     await gpu.device.queue.onSubmittedWorkDone();
@@ -212,6 +245,11 @@ async function uploadTensors(gpu: Gpu, spec: ModelSpec, ckpt: Checkpoint, refs: 
     // a file that fails to read halfway (or a cancel) frees what was uploaded before it
     destroyWeights(gpu, made());
     throw e;
+  } finally {
+    if (ring) {
+      await ring.finish().catch(() => {}); // no copy out of a slot is pending when it goes
+      ring.destroy();
+    }
   }
   return made();
 }

@@ -1,7 +1,7 @@
 // The streamed source reads each layer into reused host buffers (two sets taken in turn): a pass
 // cut short leaves a read ahead in flight, and the next pass must still get every layer's own
 // bytes. Reads here land after random delays, so a buffer shared too early shows up as a mismatch.
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Gpu } from '../gpu/context';
 import { testDevice } from '../gpu/test-device';

@@ -10,7 +10,11 @@ const MODEL = resolve(ROOT, 'fixtures/stories260K');
 const TEXT = resolve(ROOT, 'fixtures/corpora/tinystories-heldout.txt');
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/compact-studio.mjs'), ...args], { encoding: 'utf8', timeout: 300_000 });
+  return cliWith({}, ...args);
+}
+
+function cliWith(env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/compact-studio.mjs'), ...args], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -68,18 +72,20 @@ describe('compact-studio CLI errors', () => {
 });
 
 describe('compact-studio prune', () => {
-  it('tokenizes the calibration text on a worker thread while the model loads, to the same ids', async () => {
+  it.each([1, 3])('tokenizes the calibration text on %i worker thread(s) while the model loads, to the same ids', async (workers) => {
     const { TextTokenizer } = await import('../tokenizer/text-tokenizer');
     const text = readFileSync(TEXT, 'utf8');
     const tok = TextTokenizer.fromJson(JSON.parse(readFileSync(join(MODEL, 'tokenizer.json'), 'utf8')), JSON.parse(readFileSync(join(MODEL, 'tokenizer_config.json'), 'utf8')));
-    const first = tok.encode(text).slice(0, 2 * 64);
+    const all = tok.encode(text);
     const out = join(mkdtempSync(join(tmpdir(), 'cs-cli-aside-')), 'out');
-    const r = cli('prune', '--model', MODEL, '--calib', TEXT, '--vocab-ratio', '0.9', '--ffn-ratio', '0.9', '--samples', '2', '--sample-tokens', '64', '--out', out, '--json');
+    const r = cliWith({ COMPACT_TOKENIZE_WORKERS: String(workers) }, 'prune', '--model', MODEL, '--calib', TEXT, '--vocab-ratio', '0.9', '--ffn-ratio', '0.9', '--samples', '2', '--sample-tokens', '64', '--out', out, '--json');
     expect(r.code, r.err).toBe(0);
     const { calibration } = JSON.parse(r.out);
     console.log(JSON.stringify(calibration));
     expect(calibration.tokenized_during_load).toBe(true);
+    expect(calibration.tokenizer_workers).toBe(workers);
+    expect(calibration.text_tokens).toBe(all.length);
     expect(calibration.tokens).toBe(128);
-    expect(calibration.distinct_tokens).toBe(new Set(first).size);
+    expect(calibration.distinct_tokens).toBe(new Set(all.slice(0, 128)).size);
   });
 });

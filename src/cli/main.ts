@@ -220,7 +220,7 @@ async function cmdPrune(argv: string[]): Promise<void> {
       params_after: summary.paramsAfter,
       reduction: 1 - summary.paramsAfter.total / summary.paramsBefore.total,
       kept_by_reason: summary.keptByReason,
-      calibration: { tokens: cal.tokens, distinct_tokens: cal.distinctTokens, tokens_per_second: Math.round(cal.tokensPerSecond), tokenize_s: +(cal.tokenizeMs / 1000).toFixed(2), tokenized_during_load: (await aside) !== null, mode: cal.mode, mode_note: cal.modeNote },
+      calibration: { tokens: cal.tokens, text_tokens: cal.textTokens, distinct_tokens: cal.distinctTokens, tokens_per_second: Math.round(cal.tokensPerSecond), tokenize_s: +(cal.tokenizeMs / 1000).toFixed(2), tokenized_during_load: (await aside) !== null, tokenizer_workers: (await aside)?.workers ?? 0, mode: cal.mode, mode_note: cal.modeNote },
       placement: s.placement,
       options: opts,
       ...(chosen ? { target: chosen } : {}),

@@ -157,6 +157,7 @@ export class EngineSession implements EngineSessionApi {
     for (const c of windowCounts) if (c) distinct++;
     return {
       tokens: windows.ids.length,
+      textTokens: ids.length,
       distinctTokens: distinct,
       ms,
       tokenizeMs,

@@ -84,7 +84,10 @@ export interface CalibrationOptions {
 export type SelectionOptions = Pick<CalibrationOptions, 'vocabOrder' | 'criterion' | 'closure' | 'countSpan'>;
 
 export interface CalibrationSummary {
+  /** tokens in the samples x S windows */
   tokens: number;
+  /** tokens in the whole calibration text (the frequency counts) */
+  textTokens: number;
   distinctTokens: number;
   ms: number;
   /** the time the tokenizer took over the whole text (its counts rank the vocabulary): part of ms, unless it ran elsewhere beforehand */

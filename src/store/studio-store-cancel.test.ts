@@ -45,7 +45,7 @@ function fakeWorker(batches = 50) {
     open: async () => ({ summary, device: await handlers.probe({}, () => {}) }),
     calibrate: async (_a, progress) => {
       await gpuLoop('calibrate', progress);
-      return { tokens: 64, distinctTokens: 30, ms: 5, tokenizeMs: 1, tokensPerSecond: 12800, minVocab: 10, mode: 'exact' as const, modeNote: 'exact' };
+      return { tokens: 64, textTokens: 640, distinctTokens: 30, ms: 5, tokenizeMs: 1, tokensPerSecond: 12800, minVocab: 10, mode: 'exact' as const, modeNote: 'exact' };
     },
     setOptions: () => null,
     plan: (req) => plan(req),

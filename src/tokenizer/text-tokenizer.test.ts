@@ -43,6 +43,16 @@ describe.each(MODELS)('TextTokenizer on %s', (model) => {
     }
   });
 
+  it('encodes in parts whose ids, concatenated, are encode() exactly (the CLI encodes parts on worker threads)', () => {
+    const text = loadCorpus(corpora[0]).slice(0, 60_000);
+    const whole = tok.encode(text);
+    for (const parts of [2, 3, 7]) {
+      const ids = Array.from({ length: parts }, (_, p) => tok.encodePart(text, p, parts)).flat();
+      expect(ids, `${parts} parts`).toEqual(whole);
+    }
+    expect(tok.encodePart('short text', 1, 2)).toEqual([]); // a text encoded whole belongs to part 0
+  });
+
   it('decodes ids back to the text and has the reference token strings', () => {
     const text = loadCorpus('tinystories').slice(0, 2000);
     const ids = tok.encode(text);

@@ -65,15 +65,25 @@ export class TextTokenizer {
 
   /** ids of `text`, no special tokens added (no BOS/EOS from the post-processor). */
   encode(text: string): number[] {
+    return this.encodePart(text, 0, 1);
+  }
+
+  /**
+   * Part `part` of `parts` of encode(text): the ids of a contiguous run of the line chunks encode()
+   * cuts the text into, so the parts' ids, concatenated in order, are encode(text) exactly (the
+   * CLI encodes the parts on several worker threads). Part 0 has all of a text encoded whole.
+   */
+  encodePart(text: string, part: number, parts: number): number[] {
     if (!this.continuationJson || text.length <= CHUNK_CHARS || this.addedContents.some((c) => text.includes(c))) {
-      return this.encodeWith(this.whole, text);
+      return part === 0 ? this.encodeWith(this.whole, text) : [];
     }
     this.continuation ??= libraryCall(() => new Tokenizer(this.continuationJson!, this.config));
     const continuation = this.continuation;
+    const chunks = splitAfterNewlines(text, CHUNK_CHARS);
+    const from = Math.floor((part * chunks.length) / parts);
+    const to = Math.floor(((part + 1) * chunks.length) / parts);
     const ids: number[] = [];
-    splitAfterNewlines(text, CHUNK_CHARS).forEach((chunk, i) => {
-      for (const id of this.encodeWith(i === 0 ? this.whole : continuation, chunk)) ids.push(id);
-    });
+    for (let i = from; i < to; i++) for (const id of this.encodeWith(i === 0 ? this.whole : continuation, chunks[i])) ids.push(id);
     return ids;
   }
 

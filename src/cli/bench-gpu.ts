@@ -82,6 +82,17 @@ export async function runBenchGpu(argv: string[]): Promise<void> {
     });
     calibByPrecision[precision] = { ms: median(all), all, ran: precision === 'fast' && !gpu.hasFastMatmul ? 'exact (no subgroup matrices)' : precision, phases };
   }
+  // the session's calibration pass as it runs in a prune: the FFN statistics and, after the last
+  // layer, the predicted token mass (the LM head twice: log-softmax, then probabilities). PyTorch's
+  // pass computes its logits once; the pass above stops before the head.
+  const withMass: number[] = [];
+  await gpu.withBufferReuse(async () => {
+    for (let i = 0; i < warmup + reps; i++) {
+      const s = performance.now();
+      await activationScores(gpu, { ...model, precision: 'exact' }, cal, null, { activationBytes, withMass: true });
+      if (i >= warmup) withMass.push(performance.now() - s);
+    }
+  });
   // --profile: one more calibration pass per precision with every dispatch timed on its own (where the time goes)
   const profiles: Record<string, { total_ms: number; dropped: number; kernels: KernelTime[] }> = {};
   if (f.profile && gpu.hasTimestamps) {
@@ -189,6 +200,7 @@ export async function runBenchGpu(argv: string[]): Promise<void> {
     profile: f.profile ? profiles : undefined,
     attention_sweep: f['attention-sweep'] ? attentionSweep : undefined,
     calib_ms_all: calibMs,
+    calib_with_mass_exact: { ms: median(withMass), all: withMass, tokens_s: (T / median(withMass)) * 1000 },
     calib_by_precision: Object.fromEntries(Object.entries(calibByPrecision).map(([p, c]) => [p, { ms: c.ms, tokens_s: (T / c.ms) * 1000, tflop_s: calibFlops / (c.ms / 1000) / 1e12, ran: c.ran, all: c.all, phases_ms: c.phases }])),
     latency,
     scaling,

@@ -35,16 +35,26 @@ for (const [piece, reuse, par] of [[1 << 30, false, 1], [64 << 20, false, 1], [6
   const ms = await readPieces(piece, reuse, par);
   console.log(`read ${piece >> 20} MiB pieces, ${reuse ? 'reused' : 'fresh'} buffers, ${par} at once: ${GB(size, ms)} GB/s`);
 }
+/** A wait for the queue every 256 MiB of writeBuffer (as load.ts does): staging memory stays bounded. */
+function flusher() {
+  let queued = 0;
+  return async (bytes) => {
+    queued += bytes;
+    if (queued < 256 << 20) return;
+    queued = 0;
+    device.queue.submit([]);
+    await device.queue.onSubmittedWorkDone();
+  };
+}
 // writeBuffer from a reused JS buffer into big GPU buffers, piecewise, with a flush every 256 MiB
 async function writeBuf(piece) {
   const dst = device.createBuffer({ size: DST, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
   const src = new Uint8Array(piece).fill(1);
   const t0 = performance.now();
-  let queued = 0;
+  const flush = flusher();
   for (let done = 0; done < size; done += piece) {
     device.queue.writeBuffer(dst, done % DST, src);
-    queued += piece;
-    if (queued >= 256 << 20) { queued = 0; device.queue.submit([]); await device.queue.onSubmittedWorkDone(); }
+    await flush(piece);
   }
   await device.queue.onSubmittedWorkDone();
   const ms = performance.now() - t0;
@@ -83,15 +93,14 @@ async function readWrite(piece) {
   const dst = device.createBuffer({ size: DST, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
   const bufs = [Buffer.allocUnsafeSlow(piece), Buffer.allocUnsafeSlow(piece)];
   const t0 = performance.now();
-  let queued = 0;
+  const flush = flusher();
   let next = h.read(bufs[0], 0, Math.min(piece, size), 0);
   for (let at = 0, i = 0; at < size; at += piece, i++) {
     await next;
     const cur = bufs[i % 2];
     if (at + piece < size) next = h.read(bufs[(i + 1) % 2], 0, Math.min(piece, size - at - piece), at + piece);
     device.queue.writeBuffer(dst, at % DST, cur, 0, Math.min(piece, size - at));
-    queued += piece;
-    if (queued >= 256 << 20) { queued = 0; device.queue.submit([]); await device.queue.onSubmittedWorkDone(); }
+    await flush(piece);
   }
   await device.queue.onSubmittedWorkDone();
   const ms = performance.now() - t0;

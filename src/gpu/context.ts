@@ -257,26 +257,8 @@ export class Gpu {
   async readMany(ts: Tensor[]): Promise<Float32Array[]> {
     for (const t of ts) if (t.dtype && t.dtype !== 'f32') throw new RangeError(`${t.label}: readMany() returns f32`);
     const sizes = ts.map((t) => numel(t.shape) * 4);
-    const total = sizes.reduce((a, b) => a + b, 0);
-    if (total === 0) return ts.map(() => new Float32Array(0));
-    this.assertAlive();
-    const staging = this.device.createBuffer({ label: 'read-many staging', size: total, usage: USAGE.MAP_READ | USAGE.COPY_DST });
-    const enc = this.device.createCommandEncoder({ label: 'read many' });
+    const all = await this.readBuffers(ts.map((t, i) => ({ buffer: t.buffer, bytes: sizes[i] })));
     let at = 0;
-    ts.forEach((t, i) => {
-      if (sizes[i] > 0) enc.copyBufferToBuffer(t.buffer, 0, staging, at, sizes[i]);
-      at += sizes[i];
-    });
-    this.device.queue.submit([enc.finish()]);
-    try {
-      await staging.mapAsync(MAP_READ_MODE);
-    } catch (e) {
-      this.assertAlive();
-      throw e;
-    }
-    const all = staging.getMappedRange().slice(0);
-    staging.destroy();
-    at = 0;
     return sizes.map((n) => {
       const out = new Float32Array(all, at, n / 4);
       at += n;
@@ -294,12 +276,22 @@ export class Gpu {
     return new Uint32Array(await this.readBytes(buf, count * 4));
   }
 
-  private async readBytes(src: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
+  private readBytes(src: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
+    return this.readBuffers([{ buffer: src, bytes }]);
+  }
+
+  /** The first `bytes` of each buffer, back to back, through one staging buffer and one map. */
+  private async readBuffers(srcs: { buffer: GPUBuffer; bytes: number }[]): Promise<ArrayBuffer> {
     this.assertAlive();
-    if (bytes === 0) return new ArrayBuffer(0);
-    const staging = this.device.createBuffer({ label: 'read-staging', size: bytes, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+    const total = srcs.reduce((a, s) => a + s.bytes, 0);
+    if (total === 0) return new ArrayBuffer(0);
+    const staging = this.device.createBuffer({ label: 'read staging', size: total, usage: USAGE.MAP_READ | USAGE.COPY_DST });
     const enc = this.device.createCommandEncoder({ label: 'read' });
-    enc.copyBufferToBuffer(src, 0, staging, 0, bytes);
+    let at = 0;
+    for (const s of srcs) {
+      if (s.bytes > 0) enc.copyBufferToBuffer(s.buffer, 0, staging, at, s.bytes);
+      at += s.bytes;
+    }
     this.device.queue.submit([enc.finish()]);
     try {
       await staging.mapAsync(MAP_READ_MODE);

@@ -10,13 +10,6 @@
 # Local side first: `bash scripts/device/prepare.sh llama-10m`; carry [".gpu", ".gl", ".devnode"].
 set -u
 source scripts/device/env.sh
-S() { python3 scripts/device/summarize.py "$@"; }
-T0=$SECONDS
-DEADLINE=${DEADLINE:-500} # seconds for the whole script: the device budget is short
-step() { echo "=== $1 (t=$((SECONDS - T0)) s)"; }
-# limit LIMIT: the step's own limit, cut to what is left before the deadline (0: skip the step)
-limit() { local left=$((DEADLINE - (SECONDS - T0))); [ "$left" -lt "$1" ] && echo $((left > 10 ? left : 0)) || echo "$1"; }
-run() { local l; l=$(limit "$1"); shift; if [ "$l" -le 0 ]; then echo "skipped (deadline)"; return 124; fi; timeout "$l" "$@"; }
 nvidia-smi --query-gpu=name,memory.total,memory.free,driver_version --format=csv,noheader; df -h /tmp | tail -1
 CAL=fixtures/corpora/wikitext2-test.raw
 TXT=fixtures/corpora/tinystories-heldout.txt

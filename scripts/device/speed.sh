@@ -4,7 +4,6 @@
 # Local side first: `bash scripts/device/prepare.sh`; carry [".gpu", ".gl", ".devnode"].
 set -u
 source scripts/device/env.sh
-S() { python3 scripts/device/summarize.py "$@"; }
 MODELS=${SPEED_MODELS:-qwen2.5-0.5b llama-3.2-1b}
 timeout 200 python3 scripts/py/torch_speed.py --save-dir /tmp/speed-models --models $MODELS --decode --out-json /tmp/torch_speed.json > /tmp/torch_speed.log 2>&1; echo "torch_speed rc=$?"
 S /tmp/torch_speed.log model ms_per_pass tokens_per_s decode_ms_per_token_fp32_eager

@@ -87,8 +87,16 @@ def matmul_weights(model: torch.nn.Module, config: Any) -> int:
     return body + config.vocab_size * config.hidden_size
 
 
-def time_calibration(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
-    state = tf32_off()
+def tf32_on() -> dict[str, Any]:
+    torch.set_float32_matmul_precision("high")
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
+    return {"matmul_precision": torch.get_float32_matmul_precision(),
+            "cuda_matmul_allow_tf32": torch.backends.cuda.matmul.allow_tf32}
+
+
+def time_calibration(folder: Path, args: argparse.Namespace, tf32: bool = False) -> dict[str, Any]:
+    state = tf32_on() if tf32 else tf32_off()
     t0 = time.perf_counter()
     model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=torch.float32,
                                                  attn_implementation=args.attn, device_map="cuda")
@@ -127,7 +135,7 @@ def time_calibration(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
     tokens = args.samples * args.seq
     weights = matmul_weights(model, cfg)
     result = {
-        "dtype": "fp32", "tf32": False, "attn": args.attn, "batching": f"batched [{args.samples},{args.seq}]",
+        "dtype": "fp32", "tf32": tf32, "attn": args.attn, "batching": f"batched [{args.samples},{args.seq}]",
         "ms_per_pass": ms, "tokens_per_s": tokens / (ms / 1000.0),
         "nominal_tflops": 2.0 * weights * tokens / (ms / 1000.0) / 1e12,
         "times_ms": times, "acc_finite": bool(torch.isfinite(acc).all()),
@@ -136,6 +144,7 @@ def time_calibration(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
     }
     del model
     torch.cuda.empty_cache()
+    tf32_off()
     return result
 
 
@@ -177,6 +186,7 @@ def main() -> int:
     parser.add_argument("--attn", default="eager", choices=["eager", "sdpa"])
     parser.add_argument("--out-json", default=None)
     parser.add_argument("--decode", action="store_true", help="also time eager KV-cache decode (fp32)")
+    parser.add_argument("--tf32", action="store_true", help="also time the pass with TF32 on (tf32_ms_per_pass, tf32_tokens_per_s)")
     args = parser.parse_args()
     if not torch.cuda.is_available():
         print("torch_speed.py needs a CUDA GPU (run it on the device machine)", file=sys.stderr)
@@ -190,6 +200,9 @@ def main() -> int:
                                  "torch": torch.__version__, "transformers": transformers.__version__}
         entry.update(build_and_save(name, folder))
         entry.update(time_calibration(folder, args))
+        if args.tf32:
+            t = time_calibration(folder, args, tf32=True)
+            entry.update({"tf32_ms_per_pass": t["ms_per_pass"], "tf32_tokens_per_s": t["tokens_per_s"], "tf32_times_ms": t["times_ms"]})
         if args.decode:
             entry.update(time_decode(folder, args))
         results.append(entry)

@@ -1,5 +1,6 @@
-// Per-row input scales for the fast (f16) matmul: inScale[t] = 2^-e, the smallest power of two
-// with max_k |x[t, k]| * inScale[t] <= LIMIT (1 when the row already fits). Exact in f32 and f16.
+// Per-row input scales for the fast (f16) matmul: inScale[t] = the largest power of two with
+// max_k |x[t, k]| * inScale[t] <= LIMIT, within [2^-126, 2^64] (1 for an all-zero row). Rows
+// above the f16 range come down into it, small rows go up out of f16's subnormals; exact in f32.
 // x [T, Kd] as vec4 (Kd % 4 == 0); one subgroup per row, lanes striding along K, subgroupMax.
 enable subgroups;
 diagnostic(off, subgroup_uniformity);
@@ -29,7 +30,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     let rowMax = subgroupMax(m);
     if (lane == 0u && t < params.T) {
       var s = 1.0;
-      if (rowMax > LIMIT) { s = exp2(-ceil(log2(rowMax / LIMIT))); }
+      if (rowMax > 0.0) {
+        s = exp2(clamp(floor(log2(LIMIT / rowMax)), -126.0, 64.0));
+        if (rowMax * s > LIMIT) { s *= 0.5; } // log2 may round up at a power of two
+      }
       inScale[t] = s;
     }
   }

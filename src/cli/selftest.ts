@@ -6,25 +6,25 @@ import { nodeGpu } from '../gpu/node-device';
 import { Gpu } from '../gpu/context';
 import { fastMatmulChecks } from '../gpu/ops/kernel-checks';
 import { checkFastMatmul } from '../gpu/fast-check';
-import sgmatCode from '../../shaders/nn/matmul_sgmat.wgsl?raw';
-import bf16Access from '../../shaders/nn/weights/bf16.wgsl?raw';
+import { fastKernelCode, type FastKernel } from '../gpu/ops/matmul';
 
-async function compileMessages(device: GPUDevice): Promise<string> {
+async function compileMessages(device: GPUDevice, kernel: FastKernel): Promise<string> {
   device.pushErrorScope('validation');
-  const directive = /^(enable|diagnostic)\b[^;]*;\s*$/gm;
-  const code = `${(sgmatCode.match(directive) ?? []).join('\n')}\n${bf16Access}\n${sgmatCode.replace(directive, '')}`;
-  const module = device.createShaderModule({ code, label: 'sgmat check' });
+  const module = device.createShaderModule({ code: fastKernelCode(kernel), label: `sgmat check ${kernel}` });
   const info = await module.getCompilationInfo();
-  device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main', constants: { SG: 32 } } });
+  device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main', constants: { ACCUMULATE: 1 } } });
   const err = await device.popErrorScope();
-  return [...info.messages.map((m) => `${m.type} ${m.lineNum}:${m.linePos} ${m.message}`), err ? `pipeline: ${err.message}` : 'pipeline ok'].join(' | ');
+  return `${kernel}: ${[...info.messages.map((m) => `${m.type} ${m.lineNum}:${m.linePos} ${m.message}`), err ? `pipeline: ${err.message}` : 'pipeline ok'].join(' | ')}`;
 }
 
 export async function runSelftest(): Promise<boolean> {
   const { device, info } = await acquireDevice(await nodeGpu(), (e) => console.error(`WebGPU error: ${e.message}`));
   const gpu = new Gpu(device);
   // the tensor-core kernel's compile messages, if any (a driver may refuse what Tint accepts)
-  const compile = gpu.hasFastMatmul ? await compileMessages(device) : 'not compiled: no subgroup matrices on this adapter';
+  const kernels: FastKernel[] = ['f16', 'split'];
+  const messages: string[] = [];
+  if (gpu.hasFastMatmul) for (const k of kernels) messages.push(await compileMessages(device, k)); // one error scope at a time
+  const compile = gpu.hasFastMatmul ? messages.join(' || ') : 'not compiled: no subgroup matrices on this adapter';
   await checkFastMatmul(gpu);
   const checks = await fastMatmulChecks(gpu);
   const ok = checks.every((c) => c.ok);

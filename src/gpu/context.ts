@@ -60,7 +60,7 @@ export class Gpu {
     this.subgroupSize = info?.subgroupMinSize && info.subgroupMinSize === info.subgroupMaxSize ? info.subgroupMinSize : null;
     this.fastMatmul =
       this.hasSubgroups &&
-      this.subgroupSize !== null &&
+      this.subgroupSize === 32 && // matmul_sgmat.wgsl's layout: 8 subgroups of 32
       device.features.has('shader-f16') &&
       device.features.has('chromium-experimental-subgroup-matrix' as GPUFeatureName) &&
       (info?.subgroupMatrixConfigs ?? []).some((c) => c.componentType.toLowerCase() === 'f16' && c.resultComponentType.toLowerCase() === 'f32' && c.M === 16 && c.N === 16 && c.K === 16);

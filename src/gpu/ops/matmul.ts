@@ -6,13 +6,14 @@ import matvecCode from '../../../shaders/nn/matvec.wgsl?raw';
 import matvecSubgroupCode from '../../../shaders/nn/matvec_subgroup.wgsl?raw';
 import sgmatCode from '../../../shaders/nn/matmul_sgmat.wgsl?raw';
 import rowScaleCode from '../../../shaders/nn/row_scale.wgsl?raw';
+import toF16Code from '../../../shaders/nn/to_f16.wgsl?raw';
 import type { Gpu, Recorder } from '../context';
 import { ShapeError } from '../errors';
 import type { Tensor } from '../tensor';
 import { dims2, expectDistinct } from './checks';
 import { dummyStorage, foldGroups, uniforms } from './grid';
 import { weightPipeline } from './weight-access';
-import { dtypeOf } from '../tensor';
+import { dtypeOf, type TensorDtype } from '../tensor';
 
 export interface MatmulOptions {
   /** [N], added to every row. */
@@ -25,20 +26,75 @@ export interface MatmulOptions {
   tileK?: 8 | 16;
   /** add the result into out instead of overwriting it (out += x w^T + bias: a residual add fused in) */
   accumulate?: boolean;
-  /** 'fast': tensor cores (f16 inputs, f32 accumulation) where the device has them and T >= FAST_MIN_T; else exact f32. */
+  /** 'fast': tensor cores (f16 inputs, f32 accumulation) where the device has them, T >= FAST_MIN_T and w is 16-bit; else exact f32. */
   precision?: Precision;
+  /** the tensor-core kernel: 'f16' (one product; the default) or 'split' (x as f16 hi + lo, two products: close to f32, slower) */
+  fastKernel?: FastKernel;
 }
+
+export type FastKernel = 'f16' | 'split';
 
 export type Precision = 'exact' | 'fast';
 
 /** Fewer rows than this stay on the exact kernels in fast mode (too little work for a 128-row tile). */
 export const FAST_MIN_T = 64;
-const FAST_ROWS = 64; // matmul_sgmat.wgsl's tile: 64 rows x 32 columns per workgroup (one subgroup)
-const FAST_COLS = 32;
+const FAST_TILE = 128; // matmul_sgmat.wgsl's tile: 128 x 128 outputs per workgroup (8 subgroups of 32)
 
-/** Whether a fast-mode matmul of T rows and inner size Kd runs on tensor cores here. */
-export function runsFast(gpu: Gpu, T: number, Kd: number, precision: Precision | undefined): boolean {
-  return precision === 'fast' && gpu.hasFastMatmul && T >= FAST_MIN_T && Kd % 4 === 0;
+/** Whether a fast-mode matmul of T rows and inner size Kd runs on tensor cores here. f32 weights stay
+ *  exact: f16 would round them (16-bit weights are exact in f16 within its range). */
+export function runsFast(gpu: Gpu, T: number, Kd: number, precision: Precision | undefined, wDtype: TensorDtype): boolean {
+  return precision === 'fast' && gpu.hasFastMatmul && T >= FAST_MIN_T && Kd % 4 === 0 && wDtype !== 'f32';
+}
+
+/** The tensor-core kernel's source: matmul_sgmat.wgsl as the split kernel or the plain f16 one (each drops the other's marked lines). */
+export function fastKernelCode(kernel: FastKernel): string {
+  const drop = kernel === 'split' ? '// F16' : '// SPLIT';
+  if (!sgmatCode.includes(`${drop}\n`)) throw new Error(`internal: matmul_sgmat.wgsl lost its ${drop} lines`);
+  return sgmatCode.split('\n').filter((line) => !line.endsWith(drop)).join('\n');
+}
+
+const FAST_K = 32; // the kernels' K step: the staged operands' row length is padded to it
+
+/** One operand for the tensor-core kernel (to_f16.wgsl): src [R, K] as f16 hi (and lo) [Rp, Kp], zero-padded. */
+export function stageF16(gpu: Gpu, rec: Recorder, src: Tensor, Rp: number, Kp: number, hi: GPUBuffer, lo: GPUBuffer | null, scale: GPUBuffer | null): void {
+  const [R, K] = src.shape;
+  const p = weightPipeline(gpu, 'nn/to_f16', toF16Code, src, { WG: 256 });
+  const noLo = gpu.scratch('fast-matmul unused lo', 4);
+  rec.dispatch(p, [src.buffer, scale ?? dummyStorage(gpu), hi, lo ?? noLo], foldGroups(gpu, Math.ceil((Rp * Kp) / 4 / 256)), uniforms([
+    ['u32', R],
+    ['u32', K / 4],
+    ['u32', Rp],
+    ['u32', Kp / 4],
+    ['u32', scale ? 1 : 0],
+    ['u32', lo ? 1 : 0],
+  ]));
+}
+
+/** The tensor-core path of matmul(): row scales, both operands staged as f16, then matmul_sgmat.wgsl. */
+function fastMatmul(gpu: Gpu, rec: Recorder, x: Tensor, w: Tensor, out: Tensor, bias: GPUBuffer, opts: MatmulOptions): void {
+  const [T, Kd] = x.shape;
+  const [N] = w.shape;
+  const Tp = Math.ceil(T / FAST_TILE) * FAST_TILE + 1; // + a spare row (see the kernel)
+  const Np = Math.ceil(N / FAST_TILE) * FAST_TILE + 1;
+  const Kp = Math.ceil(Kd / FAST_K) * FAST_K;
+  const kernel = opts.fastKernel ?? 'f16';
+  const scale = gpu.scratch('fast-matmul row scale', T);
+  recordRowScales(gpu, rec, x, scale);
+  const xh = gpu.scratch('fast-matmul x hi', (Tp * Kp) / 2); // f16 pairs per f32 slot
+  const xl = kernel === 'split' ? gpu.scratch('fast-matmul x lo', (Tp * Kp) / 2) : null;
+  const wh = gpu.scratch('fast-matmul w', (Np * Kp) / 2);
+  stageF16(gpu, rec, x, Tp, Kp, xh, xl, scale);
+  stageF16(gpu, rec, w, Np, Kp, wh, null, null); // 16-bit weights: exact in f16, no lo part
+  const p = gpu.pipeline(`nn/matmul_sgmat/${kernel}`, fastKernelCode(kernel), { ACCUMULATE: opts.accumulate ? 1 : 0 });
+  const params = uniforms([
+    ['u32', T],
+    ['u32', N],
+    ['u32', Kp],
+    ['u32', out.shape[1]],
+    ['u32', opts.outColOffset ?? 0],
+    ['u32', opts.bias ? 1 : 0],
+  ]);
+  rec.dispatch(p, [xh, wh, bias, out.buffer, scale, ...(xl ? [xl] : [])], [Math.ceil(N / FAST_TILE), Math.ceil(T / FAST_TILE)], params);
 }
 
 /** 'tile64': 4x4 outputs per thread, 64x64 per workgroup. 'tile128': 8x8 per thread, 128x128 per workgroup.
@@ -106,11 +162,8 @@ export function matmul(gpu: Gpu, rec: Recorder, x: Tensor, w: Tensor, out: Tenso
     ['u32', opts.bias ? 1 : 0],
     ['u32', opts.accumulate ? 1 : 0],
   ]);
-  if (runsFast(gpu, T, Kd, opts.precision)) {
-    const scale = gpu.scratch('fast-matmul row scale', T);
-    recordRowScales(gpu, rec, x, scale);
-    const p = weightPipeline(gpu, 'nn/matmul_sgmat', sgmatCode, w, { SG: gpu.subgroupSize! });
-    rec.dispatch(p, [...bindings, scale], [Math.ceil(N / FAST_COLS), Math.ceil(T / FAST_ROWS)], params);
+  if (runsFast(gpu, T, Kd, opts.precision, dtypeOf(w))) {
+    fastMatmul(gpu, rec, x, w, out, bias, opts);
   } else if (!vec4) {
     const p = weightPipeline(gpu, 'nn/matmul_naive', naiveCode, w, { WG: 16 });
     rec.dispatch(p, bindings, [Math.ceil(N / 16), Math.ceil(T / 16)], params);

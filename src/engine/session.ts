@@ -172,10 +172,10 @@ export class EngineSession implements EngineSessionApi {
   private computeMode(asked: CalibrationOptions['mode']): { mode: ComputeMode; modeNote: string } {
     const want = asked ?? 'auto';
     if (want === 'exact') return { mode: 'exact', modeNote: 'exact: f32 math (asked for)' };
-    // 'auto' stays exact: on the H200 the tensor-core kernels run 3.8x slower than exact f32
-    // (1,140 vs 300 ms per [16, 512] Qwen2.5-0.5B pass, BENCHMARKS.md), so fast mode is opt-in
-    if (want === 'auto') return { mode: 'exact', modeNote: 'exact: f32 math (the default; fast mode on tensor cores is opt-in, slower today)' };
-    if (this.gpu.hasFastMatmul) return { mode: 'fast', modeNote: 'fast: tensor cores (subgroup matrices; activations as f16 hi + lo with per-row range scaling, 16-bit weights, f32 accumulation; f32 weights stay exact)' };
+    // 'auto' stays exact: on the H200 fast mode gains only 1.2-1.3x per pass (177 vs 213 ms on the
+    // Qwen2.5-0.5B shape, BENCHMARKS.md) and can move a channel at the cut, so it is opt-in
+    if (want === 'auto') return { mode: 'exact', modeNote: 'exact: f32 math (the default; fast mode on tensor cores is opt-in)' };
+    if (this.gpu.hasFastMatmul) return { mode: 'fast', modeNote: 'fast: tensor cores (subgroup matrices; f16 inputs with per-row range scaling, f32 accumulation; matmuls over f32 weights stay exact)' };
     const why = this.gpu.fastProblem ?? 'fast mode needs subgroup matrices, which this adapter does not offer';
     return { mode: 'exact', modeNote: `exact: f32 math (${why}; fell back)` };
   }

@@ -51,7 +51,8 @@ export interface Placement {
 }
 
 /** Exact: f32 math over the stored weights (the default; every check against transformers).
- *  Fast: f16 inputs, f32 accumulation on tensor cores (subgroup matrices), where the adapter has them. */
+ *  Fast: f16 inputs, f32 accumulation on tensor cores (subgroup matrices), where the adapter has them
+ *  and the weights are 16-bit (matmuls over f32 weights stay exact: f16 would round them). */
 export type ComputeMode = 'exact' | 'fast';
 
 /** GPU memory held by the engine's buffers (bytes). */

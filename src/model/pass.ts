@@ -27,6 +27,22 @@ export function activationBytesPerToken(m: Pick<LoadedModel, 'spec' | 'intermedi
   return 4 * (3 * D + 2 * H * E + 2 * K * E + 3 * m.intermediate);
 }
 
+/**
+ * GPU bytes the fast matmul's f16 staging adds (matmul.ts: every projection's input as f16, the
+ * weights as an f16 copy, each padded to 128-row tiles; the scratch is reused, so the largest
+ * counts): per token of a batch, and fixed. Zero unless the projections run on tensor cores.
+ */
+export function fastStagingBytes(gpu: Gpu, m: Pick<LoadedModel, 'spec' | 'intermediate' | 'precision'>): { perToken: number; fixed: number } {
+  if (m.precision !== 'fast' || !gpu.hasFastMatmul) return { perToken: 0, fixed: 0 };
+  const { hidden: D, heads: H, headDim: E } = m.spec;
+  const I = m.intermediate;
+  const kp = (k: number) => Math.ceil(k / 32) * 32; // the staged row length
+  const widestIn = kp(Math.max(D, H * E, I)); // K of xn, attn and h
+  // [N, K] of q (and o transposed), gate/up and down, each padded to 128-row tiles + a spare row
+  const weights = Math.max((H * E + 256) * kp(D), (I + 256) * kp(D), (D + 256) * kp(Math.max(H * E, I)));
+  return { perToken: 2 * widestIn, fixed: 2 * weights + 2 * 256 * widestIn };
+}
+
 /** Windows per batch: as many as fit (maxB), spread evenly so the last batch is not mostly padding. */
 export function evenBatchSize(windows: number, maxB: number): number {
   const fit = Math.max(1, Math.min(windows, maxB));
@@ -50,7 +66,9 @@ export function passShape(gpu: Gpu, m: LoadedModel, seqLen: number, windows: num
   const { hidden: D, heads: H, headDim: E } = m.spec;
   const widest = Math.max(m.intermediate, H * E, D);
   const bindingCap = Math.floor(Math.min(gpu.limits.maxStorageBufferBindingSize, 2 ** 31) / 2 / (widest * 4 * seqLen));
-  const perWindow = (activationBytesPerToken(m) + extraBytesPerToken) * seqLen;
+  const staging = fastStagingBytes(gpu, m);
+  activationBytes -= staging.fixed;
+  const perWindow = (activationBytesPerToken(m) + staging.perToken + extraBytesPerToken) * seqLen;
   const fit = Math.max(1, Math.min(bindingCap, Math.floor(activationBytes / perWindow)));
   const B = evenBatchSize(windows, fit);
   if (m.source.resident) return { batchWindows: B, groupBatches: 1 };

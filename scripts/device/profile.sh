@@ -5,8 +5,6 @@
 # Local side first: `bash scripts/device/prepare.sh`; carry [".gpu", ".gl", ".devnode"].
 set -u
 source scripts/device/env.sh
-T0=$SECONDS
-step() { echo "=== $1 (t=$((SECONDS - T0)) s)"; }
 MODELS=${SPEED_MODELS:-qwen2.5-0.5b llama-3.2-1b}
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 step "PyTorch speed"

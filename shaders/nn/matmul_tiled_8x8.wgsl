@@ -9,6 +9,11 @@
 // kernel 14x slower on an H200 (docs/bench/h200/2026-12-02), so the plain kernel stays as measured.
 // K advances BK at a time through two workgroup buffers (one barrier per step); the next step's
 // global loads are issued before this step's math and land in the other buffer after it.
+// The gated variant (the FFN's gate and up projections fused with the activation) keeps the lines
+// marked GATED and drops those marked PLAIN (matmul.ts): w is the gate weight, w2 the up weight, and
+// a workgroup's 128 tile columns are 64 gate rows then the same 64 up rows, so a thread's column
+// blocks j = 0 and j = 1 hold gate and up of the same 4 channels: h = act(gate + b) * (up + b2) is
+// written straight away ([T, N] with N = I; act() and KIND come from activation.wgsl, prepended).
 override BK: u32 = 8; // 8 or 16 (per-thread prefetch holds up to 2 vec4s per operand)
 const THREADS: u32 = 256u;
 const TILE: u32 = 128u;
@@ -22,7 +27,14 @@ struct Params { T: u32, N: u32, K4: u32, Nout: u32, colOffset: u32, hasBias: u32
 @group(0) @binding(1) var<storage, read> w: array<W4>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
-@group(0) @binding(4) var<uniform> params: Params;
+@group(0) @binding(4) var<storage, read> w2: array<W4>; // GATED
+@group(0) @binding(5) var<storage, read> bias2: array<f32>; // GATED
+const PARAMS_BINDING: u32 = 4u; // PLAIN
+const PARAMS_BINDING: u32 = 6u; // GATED
+@group(0) @binding(PARAMS_BINDING) var<uniform> params: Params;
+const WROWS: u32 = TILE; // PLAIN
+// weight rows (output channels) per workgroup // GATED
+const WROWS: u32 = TILE / 2u; // GATED
 
 // xs[(buf * BK + k) * TILE4 + m4] holds rows 4*m4..4*m4+3 of the x tile at depth k; ws likewise for w.
 var<workgroup> xs: array<vec4f, 2u * BK * TILE4>;
@@ -32,9 +44,13 @@ var<workgroup> ws: array<vec4f, 2u * BK * TILE4>;
 fn loadSlot(src: u32, r0: u32, rows: u32, k40: u32, l: u32) -> vec4f {
   let r = r0 + l % TILE;
   let kk = k40 + l / TILE;
-  if (r >= rows || kk >= params.K4) { return vec4f(0.0); }
+  if (r >= rows || kk >= params.K4) { return vec4f(0.0); } // PLAIN
+  let channel = select(r, r - WROWS, src == 1u && l % TILE >= WROWS); // GATED
+  if (channel >= rows || kk >= params.K4) { return vec4f(0.0); } // GATED
   if (src == 0u) { return x[r * params.K4 + kk]; }
-  return w4(w[r * params.K4 + kk]);
+  return w4(w[r * params.K4 + kk]); // PLAIN
+  if (l % TILE < WROWS) { return w4(w[r * params.K4 + kk]); } // GATED
+  return w4(w2[(r - WROWS) * params.K4 + kk]); // GATED
 }
 
 fn storeX(buf: u32, l: u32, v: vec4f) {
@@ -62,7 +78,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid3: v
   let tx = lid3.x;
   let ty = lid3.y;
   let m0 = wid.y * TILE;
-  let n0 = wid.x * TILE;
+  let n0 = wid.x * WROWS;
   let steps = (params.K4 + BK4 - 1u) / BK4;
   var px: array<vec4f, 2>;
   var pw: array<vec4f, 2>;
@@ -113,24 +129,45 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid3: v
     }
     workgroupBarrier();
   }
-  for (var j = 0u; j < 2u; j++) {
-    let colBase = n0 + j * 64u + tx * 4u;
-    var bv = vec4f(0.0);
-    if (params.hasBias != 0u) {
-      for (var c = 0u; c < 4u; c++) {
-        if (colBase + c < params.N) { bv[c] = bias[colBase + c]; }
-      }
-    }
-    for (var i = 0u; i < 2u; i++) {
-      for (var r = 0u; r < 4u; r++) {
-        let row = m0 + i * 64u + ty * 4u + r;
-        if (row >= params.T) { break; }
-        let v = acc[(2u * i + j) * 4u + r] + bv;
-        let o = row * params.Nout + params.colOffset + colBase;
-        for (var c = 0u; c < 4u; c++) {
-          if (colBase + c < params.N) { y[o + c] = v[c]; } // STORE (rewritten for accumulate)
-        }
-      }
-    }
-  }
+  for (var j = 0u; j < 2u; j++) { // PLAIN
+    let colBase = n0 + j * 64u + tx * 4u; // PLAIN
+    var bv = vec4f(0.0); // PLAIN
+    if (params.hasBias != 0u) { // PLAIN
+      for (var c = 0u; c < 4u; c++) { // PLAIN
+        if (colBase + c < params.N) { bv[c] = bias[colBase + c]; } // PLAIN
+      } // PLAIN
+    } // PLAIN
+    for (var i = 0u; i < 2u; i++) { // PLAIN
+      for (var r = 0u; r < 4u; r++) { // PLAIN
+        let row = m0 + i * 64u + ty * 4u + r; // PLAIN
+        if (row >= params.T) { break; } // PLAIN
+        let v = acc[(2u * i + j) * 4u + r] + bv; // PLAIN
+        let o = row * params.Nout + params.colOffset + colBase; // PLAIN
+        for (var c = 0u; c < 4u; c++) { // PLAIN
+          if (colBase + c < params.N) { y[o + c] = v[c]; } // STORE (rewritten for accumulate) // PLAIN
+        } // PLAIN
+      } // PLAIN
+    } // PLAIN
+  } // PLAIN
+  // channels colBase + {0..3}: gate in column block 0, up in block 1 // GATED
+  let colBase = n0 + tx * 4u; // GATED
+  var bg = vec4f(0.0); // GATED
+  var bu = vec4f(0.0); // GATED
+  if (params.hasBias != 0u) { // GATED
+    for (var c = 0u; c < 4u; c++) { // GATED
+      if (colBase + c < params.N) { bg[c] = bias[colBase + c]; bu[c] = bias2[colBase + c]; } // GATED
+    } // GATED
+  } // GATED
+  for (var i = 0u; i < 2u; i++) { // GATED
+    for (var r = 0u; r < 4u; r++) { // GATED
+      let row = m0 + i * 64u + ty * 4u + r; // GATED
+      if (row >= params.T) { break; } // GATED
+      let g = acc[(2u * i) * 4u + r] + bg; // GATED
+      let u = acc[(2u * i + 1u) * 4u + r] + bu; // GATED
+      let o = row * params.Nout + params.colOffset + colBase; // GATED
+      for (var c = 0u; c < 4u; c++) { // GATED
+        if (colBase + c < params.N) { y[o + c] = act(g[c]) * u[c]; } // GATED
+      } // GATED
+    } // GATED
+  } // GATED
 }

@@ -4,7 +4,7 @@
 // batches from any weight source; recordForward runs a resident model's whole stack at once.
 import type { Gpu, Recorder } from '../gpu/context';
 import type { Tensor } from '../gpu/tensor';
-import { addInPlace, attention, embedding, gatedActivation, matmul, rmsNorm, rope } from '../gpu/ops';
+import { addInPlace, attention, embedding, gatedProjection, matmul, rmsNorm, rope } from '../gpu/ops';
 import type { Precision } from '../gpu/ops/matmul';
 import type { ModelSpec, RopeTable } from './spec-types';
 import type { LayerWeights, ModelWeights, VocabChunk } from './load';
@@ -189,13 +189,13 @@ function attentionBlock(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, l: 
   } else matmul(gpu, rec, s.attn, w.o!, s.x, { bias: w.oBias, precision: m.precision, accumulate: true }); // x += o_proj(attn)
 }
 
-function ffnBlock(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, l: number, w: LayerWeights, hooks: ForwardHooks | undefined, batch: number): void {
+/** The FFN; with outputUnused it stops at h (the hooks' input): the caller reads nothing of x after this layer. */
+function ffnBlock(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, l: number, w: LayerWeights, hooks: ForwardHooks | undefined, batch: number, outputUnused: boolean): void {
   const { rmsEps: eps, normPlusOne: plusOne } = m.spec;
   rmsNorm(gpu, rec, s.x, w.preFfnNorm!, s.xn, { eps, plusOne });
-  matmul(gpu, rec, s.xn, w.gate!, s.gate, { bias: w.gateBias, precision: m.precision });
-  matmul(gpu, rec, s.xn, w.up!, s.up, { bias: w.upBias, precision: m.precision });
-  gatedActivation(gpu, rec, s.gate, s.up, s.h, m.spec.activation);
+  gatedProjection(gpu, rec, s.xn, w.gate!, w.up!, s.h, { kind: m.spec.activation, gateBias: w.gateBias, upBias: w.upBias, precision: m.precision, gate: s.gate, up: s.up });
   hooks?.onFfnIntermediate?.(l, s.h, rec, batch);
+  if (outputUnused) return;
   if (m.spec.sandwichNorms) {
     matmul(gpu, rec, s.h, w.down!, s.o, { bias: w.downBias, precision: m.precision });
     rmsNorm(gpu, rec, s.o, w.postFfnNorm!, s.xn, { eps, plusOne });
@@ -207,10 +207,14 @@ function copyTensor(rec: Recorder, src: Tensor, dst: Tensor, count: number): voi
   rec.encoder.copyBufferToBuffer(src.buffer, 0, dst.buffer, 0, count * 4);
 }
 
-/** One decoder layer (attention, then FFN) over the tokens of s. */
-export function recordLayer(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, l: number, w: LayerWeights, seqLen: number, hooks?: ForwardHooks, batch = 0, cache?: KvCache): void {
+/**
+ * One decoder layer (attention, then FFN) over the tokens of s. outputUnused: the layer's output
+ * (x after it) is never read, only what the FFN hook sees: its down projection is skipped.
+ */
+export function recordLayer(gpu: Gpu, rec: Recorder, m: LoadedModel, s: Scratch, l: number, w: LayerWeights, seqLen: number, hooks?: ForwardHooks, batch = 0, cache?: KvCache, outputUnused = false): void {
+  if (outputUnused && hooks?.onLayerOutput) throw new Error(`recordLayer: layer ${l}'s output is hooked, so it cannot be skipped`);
   attentionBlock(gpu, rec, m, s, l, w, seqLen, cache);
-  ffnBlock(gpu, rec, m, s, l, w, hooks, batch);
+  ffnBlock(gpu, rec, m, s, l, w, hooks, batch, outputUnused);
   hooks?.onLayerOutput?.(l, s.x, rec, batch);
 }
 

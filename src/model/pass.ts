@@ -99,6 +99,9 @@ export interface DecoderOptions {
   hooks?: ForwardHooks;
   /** leave the final-normed hidden states in each batch's x (the LM head's input). */
   finalNorm?: boolean;
+  /** the caller reads only what the hooks see, nothing of x after the last layer: its FFN stops at
+   *  the intermediate h (calibration statistics; the down projection would be dead work). */
+  lastLayerOutputUnused?: boolean;
   /** called between layers of a streamed pass (progress; may throw to cancel). */
   onLayer?: (layer: number) => void;
 }
@@ -124,7 +127,9 @@ export async function runDecoder(gpu: Gpu, m: LoadedModel, p: PassBuffers, count
   scratch.forEach((s, b) => opts.hooks?.onLayerOutput?.(-1, s.x, rec, b));
   for (let l = 0; l < L; l++) {
     const w = await source.layer(l, l + 1 < L ? l + 1 : undefined);
-    scratch.forEach((s, b) => recordLayer(gpu, rec, m, s, l, w, seqLen, opts.hooks, b));
+    const outputUnused = l === L - 1 && opts.lastLayerOutputUnused === true;
+    if (outputUnused && opts.finalNorm) throw new Error('runDecoder: finalNorm reads the last layer\'s output, so it cannot be unused');
+    scratch.forEach((s, b) => recordLayer(gpu, rec, m, s, l, w, seqLen, opts.hooks, b, undefined, outputUnused));
     // a submit per layer: the GPU starts on layer l while the CPU records layer l + 1 (one submit
     // for the whole stack left the H200 idle for the ~12 ms it takes to record 24 layers)
     rec.submit();

@@ -129,6 +129,7 @@ export async function activationScores(
         hooks: { onFfnIntermediate: (l, h, r, b) => ffnStats(gpu, r, h, weights[b], sumW[l], sumA[l]) },
         onLayer: (l) => opts.onProgress?.({ phase: 'calibrate', done: w0 * S + ((l + 1) / L) * count * T, total, unit: 'tokens' }),
         finalNorm: withMass,
+        lastLayerOutputUnused: !withMass, // only the FFN statistics are read
       });
       await head?.record(p, count);
       lap('record');

@@ -1,5 +1,6 @@
 // Elementwise ops: gated activation (FFN), residual add.
 import gatedCode from '../../../shaders/nn/gated_activation.wgsl?raw';
+import activationCode from '../../../shaders/nn/activation.wgsl?raw';
 import addCode from '../../../shaders/nn/add_inplace.wgsl?raw';
 import type { Gpu, Recorder } from '../context';
 import { ShapeError } from '../errors';
@@ -8,7 +9,7 @@ import { expectDistinct, expectSameShape } from './checks';
 import { grid1d, uniforms } from './grid';
 
 export type GatedKind = 'silu' | 'gelu_tanh' | 'gelu';
-const KIND_CODE: Record<GatedKind, number> = { silu: 0, gelu_tanh: 1, gelu: 2 };
+export const KIND_CODE: Record<GatedKind, number> = { silu: 0, gelu_tanh: 1, gelu: 2 };
 const WG = 256;
 
 /** out = act(gate) * up; gate, up, out [T, I]. */
@@ -20,7 +21,7 @@ export function gatedActivation(gpu: Gpu, rec: Recorder, gate: Tensor, up: Tenso
   expectDistinct(op, { gate: gate.buffer, out: out.buffer });
   expectDistinct(op, { up: up.buffer, out: out.buffer });
   const n = numel(out.shape);
-  const pipeline = gpu.pipeline('nn/gated_activation', gatedCode, { WG, KIND: KIND_CODE[kind] });
+  const pipeline = gpu.pipeline('nn/gated_activation', `${activationCode}\n${gatedCode}`, { WG, KIND: KIND_CODE[kind] });
   rec.dispatch(pipeline, [gate.buffer, up.buffer, out.buffer], grid1d(gpu, n, WG), uniforms([['u32', n]]));
 }
 

@@ -1,6 +1,6 @@
 // y = x w^T (+ bias) with HF Linear weights, written into a column block of out.
 import tiledCode from '../../../shaders/nn/matmul_tiled.wgsl?raw';
-import tiled8Code from '../../../shaders/nn/matmul_tiled_8x8.wgsl?raw';
+import tiled8Source from '../../../shaders/nn/matmul_tiled_8x8.wgsl?raw';
 import naiveCode from '../../../shaders/nn/matmul_naive.wgsl?raw';
 import matvecCode from '../../../shaders/nn/matvec.wgsl?raw';
 import matvecSubgroupCode from '../../../shaders/nn/matvec_subgroup.wgsl?raw';
@@ -102,17 +102,20 @@ function fastMatmul(gpu: Gpu, rec: Recorder, x: Tensor, w: Tensor, out: Tensor, 
 export type MatmulKernel = 'auto' | 'tile64' | 'tile128' | 'matvec-shared';
 
 const TILED8_STORE = '{ y[o + c] = v[c]; } // STORE';
-/** matmul_tiled_8x8.wgsl with its store adding into y (see the comment in the kernel). */
-function tiled8AccumulateCode(): string {
-  if (!tiled8Code.includes(TILED8_STORE)) throw new Error('internal: matmul_tiled_8x8.wgsl lost its STORE line');
-  return tiled8Code.replace(TILED8_STORE, '{ y[o + c] = y[o + c] + v[c]; } // STORE');
+/** matmul_tiled_8x8.wgsl as one of its variants: plain, accumulating (its store adds into y, see the
+ *  comment in the kernel) or gated (gate and up fused with the activation: its GATED lines). */
+export function tiled8Code(variant: 'plain' | 'accumulate' | 'gated'): string {
+  const drop = variant === 'gated' ? '// PLAIN' : '// GATED';
+  if (!tiled8Source.includes(`${drop}\n`) || !tiled8Source.includes(TILED8_STORE)) throw new Error('internal: matmul_tiled_8x8.wgsl lost its PLAIN, GATED or STORE lines');
+  const code = tiled8Source.split('\n').filter((line) => !line.endsWith(drop)).join('\n');
+  return variant === 'accumulate' ? code.replace(TILED8_STORE, '{ y[o + c] = y[o + c] + v[c]; } // STORE') : code;
 }
 
 /** Largest T served by the matrix-vector kernel (decode). */
 export const MATVEC_MAX_T = 8;
 const TILE_THREADS = 16; // 16x16 threads, each a 4x4 register tile: 64x64 outputs per workgroup
-const BIG_TILE = 128; // matmul_tiled_8x8: 16x16 threads, each 8x8
-const BIG_TILE_K = 8;
+export const BIG_TILE = 128; // matmul_tiled_8x8: 16x16 threads, each 8x8
+export const BIG_TILE_K = 8;
 /** The 128x128 kernel needs this many workgroups to keep a big GPU busy; fewer go to the 64x64 one. */
 const BIG_MIN_WORKGROUPS = 256;
 
@@ -176,7 +179,7 @@ export function matmul(gpu: Gpu, rec: Recorder, x: Tensor, w: Tensor, out: Tenso
       rec.dispatch(p, bindings, foldGroups(gpu, Math.ceil(N / MATVEC_ROWS)), params);
     }
   } else if ((opts.kernel && opts.kernel !== 'auto' && opts.kernel !== 'matvec-shared' ? opts.kernel : chooseMatmulKernel(T, N)) === 'tile128') {
-    const code = opts.accumulate ? tiled8AccumulateCode() : tiled8Code;
+    const code = tiled8Code(opts.accumulate ? 'accumulate' : 'plain');
     const p = weightPipeline(gpu, opts.accumulate ? 'nn/matmul_tiled_8x8+acc' : 'nn/matmul_tiled_8x8', code, w, { BK: opts.tileK ?? BIG_TILE_K });
     rec.dispatch(p, bindings, [Math.ceil(N / BIG_TILE), Math.ceil(T / BIG_TILE)], params);
   } else {
